@@ -1,0 +1,1 @@
+"""The Scrapy project of veille: discover, fetch and parse articles."""

@@ -1,0 +1,73 @@
+"""What every site parser returns, and how it says a page is not an article.
+
+A parser is one small class per publisher (or CMS family) with one method::
+
+    parser.parse(body: bytes, url: str, content_type: str | None = None) -> ParsedArticle
+
+It raises :class:`NotAnArticle` with a short machine-readable ``reason`` for a page
+that gives no article (no markup, empty body, not HTML, ...). Parsers never touch the
+network or the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from veille.textformat import TextParts, clean, write
+
+
+class NotAnArticle(Exception):
+    """The page holds no article; ``reason`` says why (e.g. ``no-article-markup``)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class ParsedArticle:
+    url: str  # the URL the page was fetched from
+    title: str  # line 1: the page <title> as written (or "<headline> - <site>")
+    headline: str
+    dateline: str  # the source line as the page shows it, "" if none
+    published: dt.date | None  # publication date
+    paragraphs: list[str]
+    caption: str = ""
+    publisher: str = ""  # original publisher, from the dateline ("Dw")
+    rubric: str = ""  # section, metadata only
+    canonical_url: str = ""
+    method: str = ""  # which extraction produced the text: "abamako", "og", "generic", ...
+    charset: str = ""  # the encoding the page was decoded with
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def month(self) -> str:
+        return self.published.strftime("%Y-%m") if self.published else ""
+
+    def parts(self) -> TextParts:
+        return TextParts(
+            date=self.month,
+            title=self.title,
+            headline=self.headline,
+            dateline=self.dateline,
+            caption=self.caption,
+            paragraphs=self.paragraphs,
+        )
+
+    def text(self) -> str:
+        """The article in the text format (raises FormatError when a part is missing)."""
+        return write(self.parts())
+
+
+def site_name(host: str) -> str:
+    """The site's name as line 1 writes it: the host less ``www.`` and ``news.``."""
+    host = (host or "").lower().split(":")[0].rstrip(".")
+    for prefix in ("www.", "news."):
+        if host.startswith(prefix):
+            host = host[len(prefix) :]
+    return host
+
+
+__all__ = ["NotAnArticle", "ParsedArticle", "site_name", "clean"]
