@@ -1,0 +1,152 @@
+"""Export the store's articles: one text file per article, or JSON lines.
+
+    export(store_or_path, out_dir, fmt="text", source=None) -> int   # articles written
+
+``fmt="text"``: one file per article (its current version; duplicates too, each under its
+own number), named ``NNN_<first 16 hex of the content hash>.txt`` like the reference
+document in ``seeds/``. NNN is the article's running number in id order, from 0,
+zero-padded to 3 digits, or to as many as the largest number needs when there are more
+than 1000 (every name of one export has the same width, so names sort in order). The
+bytes are the stored text exactly (UTF-8, no trailing newline).
+
+``fmt="jsonl"``: one JSON object per article, in id order, to ``out_dir/articles.jsonl``
+(or to stdout when ``out_dir`` is ``"-"``), with ``id, url, source, site, title, headline,
+published, rubric, publisher, canonical_url, method, first_seen, last_seen, content_hash,
+duplicate_of, versions_count, text``.
+
+``source`` restricts to one source. Files already in ``out_dir`` with the same names are
+overwritten; other files are left alone. Nothing is written outside ``out_dir``.
+
+Command line: ``python -m storage.export OUT_DIR [--format text|jsonl] [--source S] [--db PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+__all__ = ["export", "JSONL_FIELDS", "file_name"]
+
+JSONL_FIELDS = (
+    "id", "url", "source", "site", "title", "headline", "published", "rubric", "publisher",
+    "canonical_url", "method", "first_seen", "last_seen", "content_hash", "duplicate_of",
+    "versions_count", "text",
+)
+
+_QUERY = (
+    "SELECT a.id, a.url, a.source, a.site, a.title, a.headline, a.published, a.rubric,"
+    " a.publisher, a.canonical_url, a.method, a.first_seen, a.last_seen, a.content_hash,"
+    " a.duplicate_of, a.versions_count, c.text"
+    " FROM articles a JOIN contents c ON c.hash = a.content_hash"
+    " {where} ORDER BY a.id"
+)
+
+
+def file_name(number: int, content_hash: str, width: int = 3) -> str:
+    """``NNN_<16 hex>.txt``: ``number`` zero-padded to ``width`` digits."""
+    return f"{number:0{width}d}_{content_hash[:16]}.txt"
+
+
+def _connect(store_or_path) -> tuple[sqlite3.Connection, bool]:
+    """(connection, whether we opened it). A path is opened read-only: no schema change,
+    no file created."""
+    conn = getattr(store_or_path, "conn", None)
+    if isinstance(conn, sqlite3.Connection):
+        return conn, False
+    if store_or_path is None:
+        from .store import default_db_path
+
+        store_or_path = default_db_path()
+    path = Path(store_or_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no database at {path}")
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True), True
+
+
+def _inside(base: Path, target: Path) -> bool:
+    try:
+        target.resolve().relative_to(base)
+    except ValueError:
+        return False
+    return True
+
+
+def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None) -> int:
+    """Export the articles (of ``source``, or all) to ``out_dir``; return how many.
+
+    ``store_or_path``: a :class:`storage.Store`, a path to the database, or None for the
+    default path. See the module docstring for the formats.
+    """
+    if fmt not in ("text", "jsonl"):
+        raise ValueError(f"fmt must be 'text' or 'jsonl', got {fmt!r}")
+    to_stdout = str(out_dir) == "-"
+    if to_stdout and fmt != "jsonl":
+        raise ValueError("only jsonl can go to stdout")
+    conn, opened = _connect(store_or_path)
+    # One read transaction: the count and the rows come from the same snapshot even while a
+    # crawl writes (WAL).
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")
+    try:
+        where, params = ("WHERE a.source = ?", (source,)) if source is not None else ("", ())
+        sql = _QUERY.format(where=where)
+        if to_stdout:
+            return _write_jsonl(conn.execute(sql, params), sys.stdout)
+        base = Path(out_dir)
+        base.mkdir(parents=True, exist_ok=True)
+        base = base.resolve()
+        if fmt == "jsonl":
+            target = base / "articles.jsonl"
+            if not _inside(base, target):
+                raise ValueError(f"refusing to write outside {base}: {target}")
+            with open(target, "w", encoding="utf-8", newline="\n") as f:
+                return _write_jsonl(conn.execute(sql, params), f)
+        count_sql = "SELECT count(*) FROM articles a " + where
+        total = conn.execute(count_sql, params).fetchone()[0]
+        width = max(3, len(str(total - 1)))
+        n = 0
+        for row in conn.execute(sql, params):
+            name = file_name(n, row[13], width)
+            target = base / name
+            if os.sep in name or (os.altsep and os.altsep in name) or not _inside(base, target):
+                raise ValueError(f"refusing to write outside {base}: {name}")
+            target.write_bytes(row[16].encode("utf-8"))
+            n += 1
+        return n
+    finally:
+        if began and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if opened:
+            conn.close()
+
+
+def _write_jsonl(rows, f) -> int:
+    n = 0
+    for row in rows:
+        f.write(json.dumps(dict(zip(JSONL_FIELDS, row)), ensure_ascii=False))
+        f.write("\n")
+        n += 1
+    f.flush()
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m storage.export", description=__doc__.split("\n")[0])
+    p.add_argument("out_dir", help="output folder, or - for jsonl on stdout")
+    p.add_argument("--format", "-f", dest="fmt", choices=("text", "jsonl"), default="text")
+    p.add_argument("--source", "-s")
+    p.add_argument("--db", help="database path (default: $VEILLE_DB or data/veille.db)")
+    a = p.parse_args(argv)
+    n = export(a.db, a.out_dir, a.fmt, a.source)
+    if a.out_dir != "-":
+        print(f"{n} articles exported to {a.out_dir}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

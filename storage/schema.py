@@ -1,0 +1,253 @@
+"""The store's schema, created and migrated with sqlite-utils.
+
+One source of truth: :data:`TABLES` lists every table's columns in order. ``ensure_schema``
+creates what is missing (tables, columns, indexes, full-text search, triggers) and is
+idempotent: run it on every open. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
+a later issue that needs more than "add a column" bumps it and adds a step to
+:data:`MIGRATIONS`.
+
+Tables (see the docstring of :mod:`storage.store` for what fills them):
+
+- ``contents``: each distinct text once, keyed by its SHA-256 (``hash``).
+- ``articles``: one row per URL, pointing at its current text (``content_hash``).
+- ``versions``: append-only history: article X had text H from ``fetched_at``, crawl C.
+- ``crawls``: one row per run, with counts.
+- ``skips``: URLs skipped or failed, with a short reason code.
+- ``contents_fts`` (over ``contents.text``) and ``articles_fts`` (over ``articles.title,
+  headline``): FTS5, tokenizer ``unicode61 remove_diacritics 2`` (accent- and
+  case-insensitive), kept in sync by triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
+
+SCHEMA_VERSION = 1
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+# table -> (columns in order {name: type}, primary key, foreign keys, not-null defaults)
+# Types are Python types as sqlite-utils takes them: str TEXT, int INTEGER.
+TABLES: dict[str, dict] = {
+    "contents": {
+        # length: in characters (len of the str), not bytes
+        "columns": {"hash": str, "text": str, "length": int, "first_seen": str},
+        "pk": "hash",
+        "fks": [],
+        "defaults": {},
+    },
+    "crawls": {
+        "columns": {
+            "id": int,
+            "source": str,
+            "spider": str,
+            "args": str,  # JSON
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | finished | failed | killed | ...
+            "finish_reason": str,
+            "pid": int,
+            "host": str,
+            "fetched": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "duplicate": int,
+            "skipped": int,
+            "failed": int,
+        },
+        "pk": "id",
+        "fks": [],
+        "defaults": {
+            "fetched": 0,
+            "new": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "duplicate": 0,
+            "skipped": 0,
+            "failed": 0,
+        },
+    },
+    "articles": {
+        "columns": {
+            "id": int,
+            "url": str,
+            "source": str,
+            "site": str,
+            "title": str,
+            "headline": str,
+            "published": str,  # ISO date
+            "rubric": str,
+            "publisher": str,
+            "canonical_url": str,
+            "method": str,
+            "first_seen": str,  # ISO UTC
+            "last_seen": str,  # ISO UTC
+            "content_hash": str,
+            "duplicate_of": int,
+            "etag": str,
+            "last_modified": str,
+            "next_check_at": str,
+            "check_interval": int,  # seconds; revisit policy comes later
+            "versions_count": int,
+        },
+        "pk": "id",
+        "fks": [("content_hash", "contents", "hash"), ("duplicate_of", "articles", "id")],
+        "defaults": {"versions_count": 0},
+    },
+    "versions": {
+        "columns": {
+            "id": int,
+            "article_id": int,
+            "content_hash": str,
+            "fetched_at": str,
+            "crawl_id": int,
+            "previous_hash": str,
+        },
+        "pk": "id",
+        "fks": [
+            ("article_id", "articles", "id"),
+            ("content_hash", "contents", "hash"),
+            ("crawl_id", "crawls", "id"),
+            ("previous_hash", "contents", "hash"),
+        ],
+        "defaults": {},
+    },
+    "skips": {
+        "columns": {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "kind": str,  # skipped | failed
+            "reason": str,  # short code: no-article, http-404, timeout, ...
+            "detail": str,
+            "http_status": int,
+            "at": str,
+        },
+        "pk": "id",
+        "fks": [("crawl_id", "crawls", "id")],
+        "defaults": {},
+    },
+}
+
+# (table, columns, unique). Each index costs on every insert (~0.01 ms/item each measured
+# with FTS on): only those queries need. The revisit policy should add one on
+# articles.next_check_at when it starts querying it.
+INDEXES: list[tuple[str, list[str], bool]] = [
+    ("articles", ["url"], True),
+    ("articles", ["content_hash"], False),
+    ("articles", ["source", "published"], False),
+    ("articles", ["duplicate_of"], False),
+    ("versions", ["article_id"], False),
+    ("versions", ["content_hash"], False),
+    ("versions", ["crawl_id"], False),
+    ("skips", ["crawl_id"], False),
+    ("skips", ["url"], False),
+    ("crawls", ["source", "status"], False),
+]
+
+# table -> columns indexed by FTS5
+FTS: dict[str, list[str]] = {
+    "contents": ["text"],
+    "articles": ["title", "headline"],
+}
+
+# sqlite-utils' update trigger re-indexes a row on ANY update; articles are updated on every
+# re-fetch (last_seen), so re-index only when an indexed column changes. Same trigger name,
+# so sqlite-utils still recognises the FTS set-up as "with triggers".
+_ARTICLES_AU = """
+CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles] BEGIN
+  INSERT INTO [articles_fts] ([articles_fts], rowid, [title], [headline])
+    VALUES('delete', old.rowid, old.[title], old.[headline]);
+  INSERT INTO [articles_fts] (rowid, [title], [headline])
+    VALUES (new.rowid, new.[title], new.[headline]);
+END
+"""
+
+# version -> function(db) bringing the schema from version-1 to version. Steps beyond
+# "create missing tables/columns/indexes" (done every time) go here.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {}
+
+
+def _index_name(table: str, columns: list[str]) -> str:
+    return "idx_{}_{}".format(table, "_".join(columns))
+
+
+def ensure_schema(db: sqlite_utils.Database) -> bool:
+    """Create or complete the schema; return True if anything was changed.
+
+    Idempotent and safe to run concurrently from several processes: everything happens in
+    one ``BEGIN IMMEDIATE`` transaction (WAL must be set by the caller, outside it).
+    """
+    conn = db.conn
+    changed = False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
+            )
+        existing = set(db.table_names())
+        for name, spec in TABLES.items():
+            table = db[name]
+            if name not in existing:
+                table.create(
+                    spec["columns"],
+                    pk=spec["pk"],
+                    foreign_keys=spec["fks"],
+                    defaults=spec["defaults"],
+                    not_null=set(spec["defaults"]) | {spec["pk"]},
+                )
+                changed = True
+            else:
+                have = {c.name for c in table.columns}
+                for col, typ in spec["columns"].items():
+                    if col not in have:
+                        table.add_column(col, typ, not_null_default=spec["defaults"].get(col))
+                        changed = True
+        for name, cols, unique in INDEXES:
+            iname = _index_name(name, cols)
+            if iname not in {i.name for i in db[name].indexes}:
+                db[name].create_index(cols, index_name=iname, unique=unique, if_not_exists=True)
+                changed = True
+        for name, cols in FTS.items():
+            if f"{name}_fts" not in existing:
+                db[name].enable_fts(cols, create_triggers=True, tokenize=FTS_TOKENIZE)
+                changed = True
+        au = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='articles_au'"
+        ).fetchone()
+        if au is None or "UPDATE OF" not in au[0]:
+            conn.execute("DROP TRIGGER IF EXISTS [articles_au]")
+            conn.execute(_ARTICLES_AU)
+            changed = True
+        for v in range(version + 1, SCHEMA_VERSION + 1):
+            step = MIGRATIONS.get(v)
+            if step is not None and version > 0:  # a fresh database needs no migration
+                step(db)
+        if version != SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            changed = True
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return changed
+
+
+def rebuild_fts(db: sqlite_utils.Database) -> None:
+    """Rebuild both FTS indexes from their tables.
+
+    ``contents`` is keyed by its hash, so its rowid is implicit; a ``VACUUM`` of a table
+    without an INTEGER PRIMARY KEY may renumber rowids (only in practice when rows were
+    deleted, which the store never does). Run this after any VACUUM to be safe.
+    """
+    for name in FTS:
+        db.execute(f"INSERT INTO [{name}_fts]([{name}_fts]) VALUES('rebuild')")
+
