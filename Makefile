@@ -1,0 +1,35 @@
+# veille: `make demo` runs the main job end to end on a bundled replica site;
+# `make test` runs the test suite. Both create the virtual environment if needed.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-fast bench serve clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,datasette]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m veille.demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m 'not slow'
+
+bench: $(STAMP)
+	$(PY) bench/crawl_speed.py
+
+serve: $(STAMP)
+	$(VENV)/bin/datasette serve "$${VEILLE_DB:-data/veille.db}" -h 127.0.0.1
+
+clean:
+	rm -rf data/demo data/replica .pytest_cache

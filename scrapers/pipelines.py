@@ -1,0 +1,120 @@
+"""Item pipelines: store what the spiders found.
+
+:class:`StorePipeline` writes articles and skipped pages to the store (``storage``) in
+batched transactions: every ``VEILLE_BATCH_SIZE`` items or every
+``VEILLE_FLUSH_SECONDS`` seconds, and when the spider closes. A crawl killed between two
+flushes loses only the unflushed batch, which the next crawl fetches again; what is
+stored is always consistent. Outcomes (new, updated, unchanged, duplicate) are counted
+in the crawl's row and in the Scrapy stats under ``veille/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from scrapy import signals
+
+from scrapers.items import ArticleItem, SkipItem
+from storage import Store
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_FIELDS = tuple(ArticleItem.fields)
+SKIP_FIELDS = tuple(SkipItem.fields)
+
+
+class StorePipeline:
+    def __init__(self, crawler, db_path=None, batch_size=250, flush_seconds=2.0):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db_path = db_path
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.store: Store | None = None
+        self.crawl_id: int | None = None
+        self.articles: list[dict] = []
+        self.skips: list[dict] = []
+        self.last_flush = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        o = cls(
+            crawler,
+            db_path=s.get("VEILLE_DB") or None,
+            batch_size=s.getint("VEILLE_BATCH_SIZE", 250),
+            flush_seconds=s.getfloat("VEILLE_FLUSH_SECONDS", 2.0),
+        )
+        crawler.signals.connect(o.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        return o
+
+    # Scrapy >= 2.13 passes no spider to pipeline methods; accept both.
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.store = Store(self.db_path)
+        self.crawl_id = self.store.start_crawl(
+            getattr(spider, "source", spider.name), spider=spider.name, args=_spider_args(spider)
+        )
+        logger.info("veille: crawl %s into %s", self.crawl_id, self.store.path)
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, ArticleItem):
+            self.articles.append({k: item.get(k) for k in ARTICLE_FIELDS})
+        elif isinstance(item, SkipItem):
+            self.skips.append({k: item.get(k) for k in SKIP_FIELDS})
+        else:
+            return item
+        if (
+            len(self.articles) + len(self.skips) >= self.batch_size
+            or time.monotonic() - self.last_flush >= self.flush_seconds
+        ):
+            self.flush()
+        return item
+
+    def spider_idle(self, spider=None):
+        self.flush()
+
+    def flush(self):
+        if self.store is None:
+            return
+        if self.articles:
+            batch, self.articles = self.articles, []
+            outcomes = self.store.save_batch(self.crawl_id, batch, skip_invalid=True)
+            for outcome in outcomes:
+                self.stats.inc_value(f"veille/{outcome}")
+        if self.skips:
+            batch, self.skips = self.skips, []
+            self.store.save_skips(self.crawl_id, batch)
+        self.last_flush = time.monotonic()
+
+    def close_spider(self, spider=None):
+        self.flush()
+
+    def spider_closed(self, spider=None, reason="finished"):
+        """After every pipeline closed: the crawl's row gets its end and status."""
+        if self.store is None:
+            return
+        try:
+            self.flush()
+        finally:
+            status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
+            self.store.finish_crawl(self.crawl_id, status=status, reason=reason)
+            self.store.close()
+            self.store = None
+
+
+def _spider_args(spider) -> dict:
+    """The arguments a spider was started with, for the crawl's row."""
+    keys = ("base_url", "ids", "discover", "max_pages", "site")
+    out = {}
+    for key in keys:
+        value = getattr(spider, key, None)
+        if key == "ids":
+            value = getattr(spider, "id_ranges", None) or None
+        if key == "base_url" and not getattr(spider, "overridden", True):
+            continue
+        if value not in (None, "", [], set()):
+            out[key] = sorted(value) if isinstance(value, set) else value
+    return out

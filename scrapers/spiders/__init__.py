@@ -1,0 +1,1 @@
+"""veille's spiders. `scrapy list` shows them."""

@@ -1,0 +1,54 @@
+"""Run the real `scrapy crawl` against a replica, as a user would, and read the store."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Replicas run on 127.0.0.1: no need to be polite to ourselves, and faults should be
+# retried and given up on quickly.
+FAST = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS": "32",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+    "DOWNLOAD_TIMEOUT": "3",
+    "RETRY_TIMES": "1",
+    "LOG_LEVEL": "INFO",
+}
+
+
+def run_crawl(db: Path, base_url: str, *, spider: str = "abamako", args: dict | None = None,
+              settings: dict | None = None, timeout: float = 180, check: bool = True):
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
+    for k, v in (args or {}).items():
+        cmd += ["-a", f"{k}={v}"]
+    for k, v in {**FAST, **(settings or {})}.items():
+        cmd += ["-s", f"{k}={v}"]
+    env = {**os.environ, "VEILLE_DB": str(db)}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"scrapy crawl failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def rows(db: Path, sql: str, params=()):
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, params)]
+    finally:
+        con.close()
+
+
+def one(db: Path, sql: str, params=()):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, params).fetchone()[0]
+    finally:
+        con.close()
