@@ -1,0 +1,57 @@
+"""Shared fixtures: a replica aBamako site and servers for it.
+
+- ``replica_site`` (session): a default generated site (60 articles, reference variants)
+  in a temp dir; a :class:`veille.replica.site.Manifest` (``.out_dir`` is the folder).
+  Treat it as read-only: tests that edit a site make their own with ``make_site``.
+- ``replica`` (module): a running server for ``replica_site`` (``.base_url``,
+  ``.url(path)``, ``.stats(since)``, ``.mark()``); no faults, do not set any on it.
+- ``make_site`` (function): ``make_site(**generate_site_kwargs) -> Manifest`` in a fresh
+  temp dir.
+- ``make_replica`` (function): ``make_replica(site_dir=None, faults=None, **serve_kwargs)
+  -> ReplicaServer``; every server it starts is stopped at teardown.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from veille.replica.server import serve
+from veille.replica.site import generate_site
+
+
+@pytest.fixture(scope="session")
+def replica_site(tmp_path_factory):
+    return generate_site(tmp_path_factory.mktemp("replica_site"))
+
+
+@pytest.fixture(scope="module")
+def replica(replica_site):
+    srv = serve(replica_site.out_dir)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def make_site(tmp_path_factory):
+    def make(**kwargs):
+        return generate_site(tmp_path_factory.mktemp("site"), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_replica(replica_site):
+    started = []
+
+    def make(site_dir=None, faults=None, **kwargs):
+        srv = serve(site_dir or replica_site.out_dir, faults=faults, **kwargs)
+        started.append(srv)
+        return srv
+
+    try:
+        yield make
+    finally:
+        for srv in started:
+            srv.stop()
