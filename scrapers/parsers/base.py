@@ -71,3 +71,15 @@ def site_name(host: str) -> str:
 
 
 __all__ = ["NotAnArticle", "ParsedArticle", "site_name", "clean"]
+
+
+def looks_truncated(body: bytes) -> bool:
+    """Does this HTML page stop before its end (no ``</body>`` nor ``</html>`` at the end)?
+
+    A page cut short by the server, with no Content-Length for Scrapy to notice, still
+    parses into a shorter article: storing it would record a false update. Real pages of
+    the sources veille knows end with ``</html>``; the cost of the check is a search in
+    the last 4 KB.
+    """
+    tail = body[-4096:].lower()
+    return b"</html" not in tail and b"</body" not in tail

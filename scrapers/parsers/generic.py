@@ -265,6 +265,10 @@ def _simple_extract(root) -> list[str]:
     return best
 
 
+# An extracted body shorter than this is taken for page furniture, not an article.
+MIN_BODY_CHARS = 150
+
+
 class GenericParser:
     """Metadata + generic extraction; reusable for any source (see the module doc)."""
 
@@ -333,6 +337,10 @@ class GenericParser:
 
         drop = {headline, dateline}
         paragraphs = [p for p in paragraphs if p and p not in drop and not is_credit_line(p)]
+        if sum(len(p) for p in paragraphs) < MIN_BODY_CHARS:
+            # a menu, a cookie notice or a teaser box is not an article body
+            extra["too_little_text"] = sum(len(p) for p in paragraphs)
+            paragraphs = []
         if paragraphs:
             method = f"og+{body_src}" if head_src else body_src
         else:

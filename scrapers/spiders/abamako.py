@@ -22,7 +22,15 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionLost,
@@ -37,7 +45,7 @@ from scrapers.feeds import FeedError, parse_feed
 from scrapers.items import ArticleItem, SkipItem
 from scrapers.middlewares import OffsiteRedirect
 from scrapers.parsers.abamako import AbamakoParser
-from scrapers.parsers.base import NotAnArticle
+from scrapers.parsers.base import NotAnArticle, looks_truncated
 from veille.textformat import FormatError, content_hash
 
 NEXT_WORDS = {"suivant", "suivante", "page suivante", "next", "»", "›", ">", ">>"}
@@ -75,16 +83,19 @@ def classify_failure(failure) -> tuple[str, str, str, int | None]:
         if "robots.txt" in text.lower():
             return "skipped", "robots-txt", text, None
         return "skipped", "ignored", text, None
-    name = type(exc).__name__
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or "Timeout" in name:
-        return "failed", "timeout", str(exc), None
-    if "Cancelled" in name or "maxsize" in str(exc).lower():
-        return "skipped", "too-large", str(exc), None
-    if isinstance(exc, ResponseFailed) and "DataLoss" in repr(exc.reasons):
-        return "failed", "truncated", repr(exc.reasons)[:300], None
-    if isinstance(exc, (ConnectionRefusedError, DNSLookupError, ConnectionLost, ResponseNeverReceived, ResponseFailed)):
-        return "failed", "connection", repr(exc)[:300], None
-    return "failed", f"error-{name}", str(exc)[:300], None
+    if isinstance(exc, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)):
+        return "failed", "timeout", str(exc)[:300], None
+    if isinstance(exc, DownloadCancelledError):  # DOWNLOAD_MAXSIZE reached
+        return "skipped", "too-large", str(exc)[:300], None
+    if isinstance(exc, ResponseDataLossError) or (
+        isinstance(exc, ResponseFailed) and "DataLoss" in repr(exc.reasons)
+    ):
+        return "failed", "truncated", "the response ended before its Content-Length", None
+    if isinstance(exc, (DownloadConnectionRefusedError, CannotResolveHostError, DownloadFailedError,
+                        ConnectionRefusedError, DNSLookupError, ConnectionLost,
+                        ResponseNeverReceived, ResponseFailed)):
+        return "failed", "connection", f"{type(exc).__name__}: {exc}"[:300], None
+    return "failed", f"error-{type(exc).__name__}", str(exc)[:300], None
 
 
 class AbamakoSpider(scrapy.Spider):
@@ -269,6 +280,8 @@ class AbamakoSpider(scrapy.Spider):
         try:
             art = self.parser.parse(response.body, response.url, content_type, site=self.site)
             text = art.text()
+            if looks_truncated(response.body):
+                raise NotAnArticle("truncated-html", "the page ends before </body> and </html>")
         except NotAnArticle as exc:
             return [self.skip(response.url, "skipped", exc.reason, exc.detail, response.status)]
         except FormatError as exc:
