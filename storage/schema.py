@@ -59,6 +59,8 @@ TABLES: dict[str, dict] = {
             "duplicate": int,
             "skipped": int,
             "failed": int,
+            "not_modified": int,  # of `unchanged`: answered 304 to a conditional request
+            "flagged_at": str,  # when its new articles and versions were matched to topics
         },
         "pk": "id",
         "fks": [],
@@ -70,6 +72,7 @@ TABLES: dict[str, dict] = {
             "duplicate": 0,
             "skipped": 0,
             "failed": 0,
+            "not_modified": 0,
         },
     },
     "articles": {
@@ -107,6 +110,10 @@ TABLES: dict[str, dict] = {
             "fetched_at": str,
             "crawl_id": int,
             "previous_hash": str,
+            # what changed against the previous version (NULL for the first):
+            "added": str,  # JSON list of the paragraphs (and title/headline/caption) added
+            "removed": str,  # JSON list of those removed
+            "diff": str,  # a readable unified diff, one paragraph per line
         },
         "pk": "id",
         "fks": [
@@ -132,6 +139,50 @@ TABLES: dict[str, dict] = {
         "fks": [("crawl_id", "crawls", "id")],
         "defaults": {},
     },
+    # feeds and listing pages: their validators, for conditional polling
+    "pages": {
+        "columns": {
+            "url": str,
+            "source": str,
+            "kind": str,  # feed | listing | sitemap
+            "etag": str,
+            "last_modified": str,
+            "last_status": int,
+            "last_fetched": str,
+            "last_changed": str,
+        },
+        "pk": "url",
+        "fks": [],
+        "defaults": {},
+    },
+    # the tracked topics (the config file is the source of truth; mirrored here for Datasette)
+    "topics": {
+        "columns": {"name": str, "query": str, "added_at": str, "updated_at": str},
+        "pk": "name",
+        "fks": [],
+        "defaults": {},
+    },
+    # one row per (topic, text): a new article or a new version that matches a topic
+    "flags": {
+        "columns": {
+            "id": int,
+            "topic": str,
+            "article_id": int,
+            "content_hash": str,
+            "kind": str,  # new | updated
+            "crawl_id": int,
+            "created_at": str,
+            "terms": str,  # JSON list of the matched terms
+            "in_change": int,  # 1 if the changed text itself matches (always 1 for new)
+        },
+        "pk": "id",
+        "fks": [
+            ("article_id", "articles", "id"),
+            ("content_hash", "contents", "hash"),
+            ("crawl_id", "crawls", "id"),
+        ],
+        "defaults": {},
+    },
 }
 
 # (table, columns, unique). Each index costs on every insert (~0.01 ms/item each measured
@@ -148,6 +199,10 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("skips", ["crawl_id"], False),
     ("skips", ["url"], False),
     ("crawls", ["source", "status"], False),
+    ("articles", ["source", "next_check_at"], False),
+    ("flags", ["topic", "content_hash"], True),
+    ("flags", ["crawl_id"], False),
+    ("flags", ["article_id"], False),
 ]
 
 # table -> columns indexed by FTS5
