@@ -31,3 +31,23 @@ class SkipItem(scrapy.Item):
     reason = scrapy.Field()  # short code: "no-article", "http-404", "timeout", ...
     detail = scrapy.Field()
     http_status = scrapy.Field()
+
+
+class NotModifiedItem(scrapy.Item):
+    """A known article that answered 304 to a conditional request: unchanged, not parsed."""
+
+    url = scrapy.Field()
+    etag = scrapy.Field()
+    last_modified = scrapy.Field()
+    fetched_at = scrapy.Field()
+
+
+class PageItem(scrapy.Item):
+    """A feed or listing page fetched (200) or found unchanged (304), with its validators."""
+
+    url = scrapy.Field()
+    kind = scrapy.Field()  # "feed" or "listing"
+    status = scrapy.Field()
+    etag = scrapy.Field()
+    last_modified = scrapy.Field()
+    fetched_at = scrapy.Field()

@@ -6,6 +6,14 @@ batched transactions: every ``VEILLE_BATCH_SIZE`` items or every
 flushes loses only the unflushed batch, which the next crawl fetches again; what is
 stored is always consistent. Outcomes (new, updated, unchanged, duplicate) are counted
 in the crawl's row and in the Scrapy stats under ``veille/``.
+
+304 answers (``NotModifiedItem``) move ``last_seen`` and the article's next check. The
+validators of feeds and listing pages (``PageItem``) are written only when the crawl
+finishes: a crawl killed after reading a listing but before fetching its articles must
+not make the next crawl take that listing for "not modified".
+
+The revisit policy comes from the settings ``VEILLE_REVISIT_MIN`` and
+``VEILLE_REVISIT_MAX`` (seconds) and ``VEILLE_REVISIT_RECENT_DAYS``.
 """
 
 from __future__ import annotations
@@ -15,8 +23,9 @@ import time
 
 from scrapy import signals
 
-from scrapers.items import ArticleItem, SkipItem
+from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
 from storage import Store
+from storage.revisit import RevisitPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +44,9 @@ class StorePipeline:
         self.crawl_id: int | None = None
         self.articles: list[dict] = []
         self.skips: list[dict] = []
+        self.not_modified: list[dict] = []
+        self.pages: list[dict] = []
+        self.revisit = RevisitPolicy()
         self.last_flush = time.monotonic()
 
     @classmethod
@@ -46,6 +58,11 @@ class StorePipeline:
             batch_size=s.getint("VEILLE_BATCH_SIZE", 250),
             flush_seconds=s.getfloat("VEILLE_FLUSH_SECONDS", 2.0),
         )
+        o.revisit = RevisitPolicy(
+            min_interval=s.getint("VEILLE_REVISIT_MIN", 3600),
+            max_interval=s.getint("VEILLE_REVISIT_MAX", 7 * 86400),
+            recent_days=s.getfloat("VEILLE_REVISIT_RECENT_DAYS", 3.0),
+        )
         crawler.signals.connect(o.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
@@ -53,7 +70,7 @@ class StorePipeline:
     # Scrapy >= 2.13 passes no spider to pipeline methods; accept both.
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
-        self.store = Store(self.db_path)
+        self.store = Store(self.db_path, revisit=self.revisit)
         self.crawl_id = self.store.start_crawl(
             getattr(spider, "source", spider.name), spider=spider.name, args=_spider_args(spider)
         )
@@ -62,12 +79,17 @@ class StorePipeline:
     def process_item(self, item, spider=None):
         if isinstance(item, ArticleItem):
             self.articles.append({k: item.get(k) for k in ARTICLE_FIELDS})
+        elif isinstance(item, NotModifiedItem):
+            self.not_modified.append(dict(item))
         elif isinstance(item, SkipItem):
             self.skips.append({k: item.get(k) for k in SKIP_FIELDS})
+        elif isinstance(item, PageItem):
+            self.pages.append(dict(item))
+            return item
         else:
             return item
         if (
-            len(self.articles) + len(self.skips) >= self.batch_size
+            len(self.articles) + len(self.skips) + len(self.not_modified) >= self.batch_size
             or time.monotonic() - self.last_flush >= self.flush_seconds
         ):
             self.flush()
@@ -84,6 +106,10 @@ class StorePipeline:
             outcomes = self.store.save_batch(self.crawl_id, batch, skip_invalid=True)
             for outcome in outcomes:
                 self.stats.inc_value(f"veille/{outcome}")
+        if self.not_modified:
+            batch, self.not_modified = self.not_modified, []
+            for outcome in self.store.touch_batch(self.crawl_id, batch):
+                self.stats.inc_value(f"veille/not_modified/{outcome}")
         if self.skips:
             batch, self.skips = self.skips, []
             self.store.save_skips(self.crawl_id, batch)
@@ -98,8 +124,12 @@ class StorePipeline:
             return
         try:
             self.flush()
+            if reason == "finished" and self.pages:
+                self.store.save_pages(getattr(spider, "source", None) or self.crawler.spider.name, self.pages)
         finally:
             status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
+            if reason.startswith("closespider_"):
+                status = "finished"
             self.store.finish_crawl(self.crawl_id, status=status, reason=reason)
             self.store.close()
             self.store = None
@@ -107,7 +137,7 @@ class StorePipeline:
 
 def _spider_args(spider) -> dict:
     """The arguments a spider was started with, for the crawl's row."""
-    keys = ("base_url", "ids", "discover", "max_pages", "site")
+    keys = ("base_url", "ids", "discover", "max_pages", "site", "revisit")
     out = {}
     for key in keys:
         value = getattr(spider, key, None)

@@ -43,7 +43,9 @@ from pathlib import Path
 import sqlite_utils
 
 from veille import textformat
+from veille.diff import diff_texts
 
+from .revisit import RevisitPolicy, iso, parse_iso
 from .schema import SCHEMA_VERSION, ensure_schema, rebuild_fts
 
 __all__ = ["Store", "default_db_path", "utcnow", "DEFAULT_DB_PATH", "ENV_VAR", "OUTCOMES"]
@@ -93,7 +95,9 @@ def _opt_str(value, field: str, i: int) -> str | None:
 
 
 # SQL of the hot path, prepared once per connection by sqlite3's statement cache.
-_SQL_ARTICLE_BY_URL = "SELECT id, content_hash, etag, last_modified FROM articles WHERE url = ?"
+_SQL_ARTICLE_BY_URL = (
+    "SELECT id, content_hash, etag, last_modified, check_interval, published FROM articles WHERE url = ?"
+)
 _SQL_CONTENT_EXISTS = "SELECT 1 FROM contents WHERE hash = ?"
 _SQL_FIRST_CARRIER = (
     "SELECT article_id FROM versions WHERE content_hash = ? AND article_id <> ? ORDER BY id LIMIT 1"
@@ -102,26 +106,44 @@ _SQL_INSERT_CONTENT = "INSERT INTO contents (hash, text, length, first_seen) VAL
 _SQL_INSERT_ARTICLE = (
     "INSERT INTO articles (url, source, site, title, headline, published, rubric, publisher,"
     " canonical_url, method, first_seen, last_seen, content_hash, duplicate_of, etag,"
-    " last_modified, versions_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+    " last_modified, check_interval, next_check_at, versions_count)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
 )
 _SQL_INSERT_VERSION = (
-    "INSERT INTO versions (article_id, content_hash, fetched_at, crawl_id, previous_hash)"
-    " VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO versions (article_id, content_hash, fetched_at, crawl_id, previous_hash,"
+    " added, removed, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SQL_TEXT = "SELECT text FROM contents WHERE hash = ?"
 _SQL_UPDATE_ARTICLE = (
     "UPDATE articles SET source=?, site=?, title=?, headline=?, published=?, rubric=?,"
     " publisher=?, canonical_url=?, method=?, last_seen=?, content_hash=?, duplicate_of=?,"
-    " etag=?, last_modified=?, versions_count=versions_count+1 WHERE id=?"
+    " etag=?, last_modified=?, check_interval=?, next_check_at=?,"
+    " versions_count=versions_count+1 WHERE id=?"
 )
-_SQL_SEEN = "UPDATE articles SET last_seen=?, etag=?, last_modified=? WHERE id=?"
+_SQL_SEEN = (
+    "UPDATE articles SET last_seen=?, etag=?, last_modified=?, check_interval=?, next_check_at=?"
+    " WHERE id=?"
+)
+_SQL_TOUCH_LOOKUP = "SELECT id, check_interval, published FROM articles WHERE url = ?"
 _SQL_TOUCH = (
     "UPDATE articles SET last_seen=?, etag=COALESCE(?, etag),"
-    " last_modified=COALESCE(?, last_modified) WHERE url=?"
+    " last_modified=COALESCE(?, last_modified), check_interval=?, next_check_at=? WHERE id=?"
 )
 _SQL_COUNTS = (
     "UPDATE crawls SET fetched=fetched+?, new=new+?, updated=updated+?, unchanged=unchanged+?,"
     " duplicate=duplicate+? WHERE id=?"
 )
+
+
+def _change(old: str, new: str) -> tuple[str | None, str | None, str | None]:
+    """(added, removed, diff) of a new version against the previous one, for the
+    ``versions`` row: JSON lists of the paragraphs added and removed, and a unified diff."""
+    try:
+        d = diff_texts(old, new)
+    except Exception:  # a diff must never cost a version
+        return None, None, None
+    return (json.dumps(d.added, ensure_ascii=False), json.dumps(d.removed, ensure_ascii=False),
+            d.unified)
 
 
 class Store:
@@ -134,7 +156,8 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, revisit: RevisitPolicy | None = None):
+        self.revisit = revisit or RevisitPolicy()
         self.path = Path(path) if path is not None else default_db_path()
         if str(self.path) != ":memory:":
             if not create and not self.path.is_file():
@@ -353,6 +376,8 @@ class Store:
         ex = self.conn.execute
         outcomes: list[str] = []
         counts = dict.fromkeys(OUTCOMES, 0)
+        now_dt = dt.datetime.now(dt.timezone.utc)
+        schedule = self.revisit.schedule
         self._begin()
         try:
             self._check_crawl(crawl_id)
@@ -362,14 +387,16 @@ class Store:
                     continue
                 url, text, h, fetched_at, meta, (has_etag, etag, last_modified, has_lm) = p
                 row = ex(_SQL_ARTICLE_BY_URL, (url,)).fetchone()
+                published = meta[4]
                 if row is not None:
-                    article_id, old_hash, cur_etag, cur_lm = row
+                    article_id, old_hash, cur_etag, cur_lm, interval, old_published = row
                     if not has_etag:
                         etag = cur_etag
                     if not has_lm:
                         last_modified = cur_lm
                     if old_hash == h:
-                        ex(_SQL_SEEN, (fetched_at, etag, last_modified, article_id))
+                        ex(_SQL_SEEN, (fetched_at, etag, last_modified,
+                                       *schedule(False, old_published, interval, now_dt), article_id))
                         outcome = "unchanged"
                     else:
                         if ex(_SQL_CONTENT_EXISTS, (h,)).fetchone() is None:
@@ -378,9 +405,13 @@ class Store:
                         else:
                             r = ex(_SQL_FIRST_CARRIER, (h, article_id)).fetchone()
                             dup = r[0] if r else None
-                        ex(_SQL_INSERT_VERSION, (article_id, h, fetched_at, crawl_id, old_hash))
+                        old_text = ex(_SQL_TEXT, (old_hash,)).fetchone()
+                        change = _change(old_text[0] if old_text else "", text)
+                        ex(_SQL_INSERT_VERSION,
+                           (article_id, h, fetched_at, crawl_id, old_hash, *change))
                         ex(_SQL_UPDATE_ARTICLE,
-                           (*meta, fetched_at, h, dup, etag, last_modified, article_id))
+                           (*meta, fetched_at, h, dup, etag, last_modified,
+                            *schedule(True, published, interval, now_dt), article_id))
                         outcome = "updated"
                 else:
                     if ex(_SQL_CONTENT_EXISTS, (h,)).fetchone() is None:
@@ -393,9 +424,11 @@ class Store:
                         outcome = "duplicate"
                     article_id = ex(
                         _SQL_INSERT_ARTICLE,
-                        (url, *meta, fetched_at, fetched_at, h, dup, etag, last_modified),
+                        (url, *meta, fetched_at, fetched_at, h, dup, etag, last_modified,
+                         *schedule(True, published, None, now_dt)),
                     ).lastrowid
-                    ex(_SQL_INSERT_VERSION, (article_id, h, fetched_at, crawl_id, None))
+                    ex(_SQL_INSERT_VERSION, (article_id, h, fetched_at, crawl_id, None,
+                                             None, None, None))
                 counts[outcome] += 1
                 outcomes.append(outcome)
             ex(_SQL_COUNTS, (len(prepared) - len(invalid), counts["new"], counts["updated"],
@@ -421,8 +454,9 @@ class Store:
         """Re-fetches that returned no text (HTTP 304), in one transaction.
 
         Each item: ``url``, optional ``etag``, ``last_modified`` (None keeps the stored
-        value) and ``fetched_at`` (default now). A known URL gets ``last_seen`` bumped and
-        counts ``fetched`` + ``unchanged``: outcome ``"unchanged"``. An unknown URL changes
+        value) and ``fetched_at`` (default now). A known URL gets ``last_seen`` bumped, its
+        next check pushed back by the revisit policy, and counts ``fetched`` +
+        ``unchanged`` + ``not_modified``: outcome ``"unchanged"``. An unknown URL changes
         nothing and counts nothing: outcome ``"unknown"``.
         """
         rows = []
@@ -437,14 +471,24 @@ class Store:
         if not rows:
             return []
         outcomes = []
+        now_dt = dt.datetime.now(dt.timezone.utc)
+        ex = self.conn.execute
         self._begin()
         try:
             self._check_crawl(crawl_id)
-            for row in rows:
-                n = self.conn.execute(_SQL_TOUCH, row).rowcount
-                outcomes.append("unchanged" if n else "unknown")
+            for fetched_at, etag, last_modified, url in rows:
+                found = ex(_SQL_TOUCH_LOOKUP, (url,)).fetchone()
+                if found is None:
+                    outcomes.append("unknown")
+                    continue
+                article_id, interval, published = found
+                ex(_SQL_TOUCH, (fetched_at, etag, last_modified,
+                                *self.revisit.schedule(False, published, interval, now_dt),
+                                article_id))
+                outcomes.append("unchanged")
             k = outcomes.count("unchanged")
-            self.conn.execute(_SQL_COUNTS, (k, 0, 0, k, 0, crawl_id))
+            ex(_SQL_COUNTS, (k, 0, 0, k, 0, crawl_id))
+            ex("UPDATE crawls SET not_modified = not_modified + ? WHERE id = ?", (k, crawl_id))
             self._commit()
         except BaseException:
             self._rollback()
@@ -458,6 +502,54 @@ class Store:
         or ``"unknown"`` (nothing changed) for a URL the store does not know."""
         return self.touch_batch(crawl_id, [{"url": url, "etag": etag,
                                             "last_modified": last_modified}])[0]
+
+    # -- re-crawls -------------------------------------------------------------------
+    def known_articles(self, source: str, url_prefix: str = "", now: dt.datetime | None = None
+                       ) -> dict[str, tuple[str | None, str | None, bool]]:
+        """The articles a crawl of ``source`` already knows, whose URL starts with
+        ``url_prefix``: ``{url: (etag, last_modified, due)}``. ``due`` says the revisit
+        policy wants it checked now (``next_check_at`` has come, or was never set)."""
+        when = iso(now or dt.datetime.now(dt.timezone.utc))
+        like = url_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cur = self.conn.execute(
+            "SELECT url, etag, last_modified, next_check_at IS NULL OR next_check_at <= ?"
+            " FROM articles WHERE source = ? AND url LIKE ? ESCAPE '\\'", (when, source, like))
+        return {url: (etag, lm, bool(due)) for url, etag, lm, due in cur}
+
+    def page_validators(self, source: str) -> dict[str, tuple[str | None, str | None]]:
+        """``{url: (etag, last_modified)}`` of the feeds and listing pages of ``source``."""
+        cur = self.conn.execute("SELECT url, etag, last_modified FROM pages WHERE source = ?", (source,))
+        return {url: (etag, lm) for url, etag, lm in cur}
+
+    def save_pages(self, source: str, pages: list[dict]) -> int:
+        """Remember the validators of feeds and listing pages, in one transaction.
+
+        Each dict: ``url``, ``kind`` ('feed', 'listing', 'sitemap'), ``status`` (200 or
+        304), ``etag``, ``last_modified``, optional ``fetched_at``. A 304 keeps the stored
+        validators unless new ones are given."""
+        if not pages:
+            return 0
+        now = utcnow()
+        self._begin()
+        try:
+            for p in pages:
+                at = p.get("fetched_at") or now
+                changed = at if p.get("status") == 200 else None
+                self.conn.execute(
+                    "INSERT INTO pages (url, source, kind, etag, last_modified, last_status,"
+                    " last_fetched, last_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(url) DO UPDATE SET source=excluded.source, kind=excluded.kind,"
+                    " etag=COALESCE(excluded.etag, etag),"
+                    " last_modified=COALESCE(excluded.last_modified, last_modified),"
+                    " last_status=excluded.last_status, last_fetched=excluded.last_fetched,"
+                    " last_changed=COALESCE(excluded.last_changed, last_changed)",
+                    (p["url"], source, p.get("kind"), p.get("etag"), p.get("last_modified"),
+                     p.get("status"), at, changed))
+            self._commit()
+        except BaseException:
+            self._rollback()
+            raise
+        return len(pages)
 
     # -- skips ----------------------------------------------------------------------
     def save_skips(self, crawl_id: int, skips: list[dict]) -> int:

@@ -71,7 +71,7 @@ def faulty(tmp_path_factory):
         srv.set_faults(faults)
         mark = srv.mark()
         proc = run_crawl(
-            db, srv.base_url,
+            db, srv.base_url, args={"revisit": "all"},
             settings={"DOWNLOAD_MAXSIZE": str(1024 * 1024), "DOWNLOAD_TIMEOUT": "1.5"},
             timeout=240,
         )

@@ -127,7 +127,7 @@ def test_recrawl_same_text_moves_only_last_seen_and_edit_makes_a_version(make_si
     assert len(before) == 12
     time.sleep(1.1)  # timestamps have millisecond resolution; make last_seen visibly move
 
-    run_crawl(db, srv.base_url)
+    run_crawl(db, srv.base_url, args={"revisit": "all"})
     after = {r["url"]: r for r in rows(db, "select * from articles")}
     assert one(db, "select count(*) from versions") == 12
     for url, row in after.items():
@@ -136,11 +136,12 @@ def test_recrawl_same_text_moves_only_last_seen_and_edit_makes_a_version(make_si
         assert row["last_seen"] > before[url]["last_seen"]
     crawl2 = rows(db, "select * from crawls order by id")[-1]
     assert crawl2["unchanged"] == 12 and crawl2["new"] == 0
+    assert crawl2["not_modified"] == 12, "known articles are re-checked with conditional requests"
 
     ids = sorted(site.articles)
     target = int(ids[3])
     edit_article(site.out_dir, target, body=["Un paragraphe ajouté après coup par la rédaction."])
-    run_crawl(db, srv.base_url)
+    run_crawl(db, srv.base_url, args={"revisit": "all"})
     url = f"{srv.base_url}/h/{target}.html"
     versions = rows(db, "select v.*, c.text from versions v join articles a on a.id = v.article_id "
                         "join contents c on c.hash = v.content_hash where a.url = ? order by v.id", [url])
@@ -149,3 +150,6 @@ def test_recrawl_same_text_moves_only_last_seen_and_edit_makes_a_version(make_si
     assert "ajouté après coup" in versions[1]["text"] and "ajouté après coup" not in versions[0]["text"]
     assert one(db, "select content_hash from articles where url = ?", [url]) == versions[1]["content_hash"]
     assert rows(db, "select * from crawls order by id")[-1]["updated"] == 1
+    assert versions[1]["diff"] and "ajouté après coup" in versions[1]["added"]
+    removed = json.loads(versions[1]["removed"])  # edit_article(body=...) replaced the body
+    assert removed and all(p in versions[0]["text"] and p not in versions[1]["text"] for p in removed)

@@ -13,6 +13,14 @@ Arguments: ``base_url`` points the whole spider at a replica or mirror
 ``site`` overrides the site name written in line 1, ``source`` the name stored with each
 article. Sister sites are thin subclasses that change ``name``, ``site`` and
 ``default_base_url``.
+
+Re-crawls are conditional: known articles, feeds and listing pages are requested with
+the validators stored at their last fetch (If-None-Match / If-Modified-Since), and a 304
+counts as unchanged without parsing. Which known articles a crawl re-checks follows the
+revisit policy kept per article (``storage/revisit.py``): ``-a revisit=due`` (default)
+checks those whose ``next_check_at`` has come, ``-a revisit=all`` every known article,
+``-a revisit=none`` only new ones. Known articles that are not due are not requested
+even when a listing links to them.
 """
 
 from __future__ import annotations
@@ -42,10 +50,11 @@ from twisted.internet.error import (
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from scrapers.feeds import FeedError, parse_feed
-from scrapers.items import ArticleItem, SkipItem
+from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
 from scrapers.middlewares import OffsiteRedirect
 from scrapers.parsers.abamako import AbamakoParser
 from scrapers.parsers.base import NotAnArticle, looks_truncated
+from storage import Store
 from veille.textformat import FormatError, content_hash
 
 NEXT_WORDS = {"suivant", "suivante", "page suivante", "next", "»", "›", ">", ">>"}
@@ -116,6 +125,7 @@ class AbamakoSpider(scrapy.Spider):
         max_pages: str | int = 5,
         site: str | None = None,
         source: str | None = None,
+        revisit: str = "due",
         *args,
         **kwargs,
     ):
@@ -140,6 +150,11 @@ class AbamakoSpider(scrapy.Spider):
         if unknown:
             raise ValueError(f"discover: unknown way(s) {sorted(unknown)}; use feed, listing, ids")
         self.max_pages = int(max_pages)
+        if revisit not in ("due", "all", "none"):
+            raise ValueError(f"revisit: {revisit!r}; use due, all or none")
+        self.revisit = revisit
+        self.known: dict[str, tuple[str | None, str | None, bool]] = {}
+        self.page_validators: dict[str, tuple[str | None, str | None]] = {}
         self.parser = self.parser_class()
         if not self.overridden:
             self.allowed_domains = [self.site]
@@ -186,30 +201,93 @@ class AbamakoSpider(scrapy.Spider):
         m = self.article_re.search(urlsplit(url).path)
         return int(m.group(1)) if m else None
 
+    # -- what the store already knows ----------------------------------------------------
+    def load_known(self) -> None:
+        """Read the known articles of this source on this base URL, and page validators."""
+        store = Store(self.settings.get("VEILLE_DB") or None)
+        try:
+            self.known = store.known_articles(self.source, self.base_url + "/")
+            self.page_validators = store.page_validators(self.source)
+        finally:
+            store.close()
+        due = sum(1 for *_, d in self.known.values() if d)
+        self.logger.info("%d known articles, %d due for a check (revisit=%s)", len(self.known), due, self.revisit)
+
+    @staticmethod
+    def conditional(headers: dict, etag: str | None, last_modified: str | None) -> dict:
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return headers
+
     # -- discovery -------------------------------------------------------------------
     async def start(self):
+        self.load_known()
         if "feed" in self.discover:
             for path in self.feed_paths:
                 yield self.feed_request(self.base_url + path)
         if "listing" in self.discover:
             for path in self.listing_paths:
-                yield scrapy.Request(
-                    self.base_url + path,
-                    callback=self.parse_listing,
-                    errback=self.on_error,
-                    meta={"veille_page": 1},
-                    priority=10,
-                )
+                yield self.listing_request(self.base_url + path)
         if "ids" in self.discover:
             for lo, hi in self.id_ranges:
                 for article_id in range(hi, lo - 1, -1):  # newest first
-                    yield self.article_request(self.article_url(article_id))
+                    request = self.article_request(self.article_url(article_id))
+                    if request is not None:
+                        yield request
+        if self.revisit != "none":
+            for url, (_, _, due) in self.known.items():
+                if due or self.revisit == "all":
+                    yield self.article_request(url)
+
+    def page_request(self, url: str, callback, kind: str, **meta) -> scrapy.Request:
+        """A feed or listing page, conditional on what it answered last time."""
+        etag, last_modified = self.page_validators.get(url, (None, None))
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            headers=self.conditional({}, etag, last_modified),
+            meta={**meta, "veille_kind": kind, "handle_httpstatus_list": [304]},
+            priority=20 if kind == "feed" else 10,
+        )
 
     def feed_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, priority=20)
+        return self.page_request(url, self.parse_feed, "feed")
 
-    def article_request(self, url: str, **meta) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
+    def listing_request(self, url: str, page: int = 1) -> scrapy.Request:
+        return self.page_request(url, self.parse_listing, "listing", veille_page=page)
+
+    def article_request(self, url: str) -> scrapy.Request | None:
+        """A request for an article; None for a known one the revisit policy does not want.
+
+        A known article is asked for conditionally: a 304 means unchanged."""
+        known = self.known.get(url)
+        if known is None:
+            return scrapy.Request(url, callback=self.parse_article, errback=self.on_error)
+        etag, last_modified, due = known
+        if not due and self.revisit != "all":
+            self.crawler.stats.inc_value("veille/known_not_due")
+            return None
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            headers=self.conditional({}, etag, last_modified),
+            meta={"handle_httpstatus_list": [304]},
+        )
+
+    def page_item(self, response) -> PageItem:
+        headers = response.headers
+        return PageItem(
+            url=response.url,
+            kind=response.meta.get("veille_kind"),
+            status=response.status,
+            etag=_header(headers, b"ETag"),
+            last_modified=_header(headers, b"Last-Modified"),
+            fetched_at=_now(),
+        )
 
     def _article_link(self, url: str) -> str | None:
         url = self.site_url(url)
@@ -219,6 +297,10 @@ class AbamakoSpider(scrapy.Spider):
         return self.article_url(article_id) if article_id is not None else None
 
     def parse_feed(self, response):
+        yield self.page_item(response)
+        if response.status == 304:
+            self.crawler.stats.inc_value("veille/feed_not_modified")
+            return
         try:
             entries = parse_feed(response.body)
         except FeedError as exc:
@@ -231,12 +313,19 @@ class AbamakoSpider(scrapy.Spider):
                 stats.inc_value("veille/feed_links_ignored")
                 continue
             stats.inc_value("veille/feed_links")
-            yield self.article_request(url)
+            request = self.article_request(url)
+            if request is not None:
+                yield request
 
     def parse_listing(self, response):
+        if response.status == 304:
+            self.crawler.stats.inc_value("veille/listing_not_modified")
+            yield self.page_item(response)
+            return
         if not hasattr(response, "css"):
             yield self.skip(response.url, "skipped", "not-html", "listing page is not HTML", response.status)
             return
+        yield self.page_item(response)
         stats = self.crawler.stats
         page = response.meta.get("veille_page", 1)
         for href in response.css('link[rel="alternate"]::attr(href)').getall():
@@ -253,7 +342,9 @@ class AbamakoSpider(scrapy.Spider):
             article = self._article_link(absolute)
             if article is not None:
                 stats.inc_value("veille/listing_links")
-                yield self.article_request(article)
+                request = self.article_request(article)
+                if request is not None:
+                    yield request
                 continue
             if page >= self.max_pages:
                 continue
@@ -266,16 +357,14 @@ class AbamakoSpider(scrapy.Spider):
                     continue
                 if label.isdigit() and int(label) > self.max_pages:
                     continue
-                yield scrapy.Request(
-                    target,
-                    callback=self.parse_listing,
-                    errback=self.on_error,
-                    meta={"veille_page": page + 1},
-                    priority=10,
-                )
+                yield self.listing_request(target, page + 1)
 
     # -- articles ---------------------------------------------------------------------
     def parse_article(self, response):
+        if response.status == 304:
+            headers = response.headers
+            return [NotModifiedItem(url=response.url, etag=_header(headers, b"ETag"),
+                                    last_modified=_header(headers, b"Last-Modified"), fetched_at=_now())]
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         try:
             art = self.parser.parse(response.body, response.url, content_type, site=self.site)
@@ -301,7 +390,7 @@ class AbamakoSpider(scrapy.Spider):
                 method=art.method,
                 text=text,
                 content_hash=content_hash(text),
-                fetched_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                fetched_at=_now(),
                 etag=_header(headers, b"ETag"),
                 last_modified=_header(headers, b"Last-Modified"),
             )
@@ -320,6 +409,10 @@ class AbamakoSpider(scrapy.Spider):
         else:
             self.logger.info("%s %s: %s %s", kind, url, reason, detail)
         return [self.skip(url, kind, reason, detail, status)]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _header(headers, name: bytes) -> str | None:
