@@ -278,14 +278,38 @@ _JUNK = re.compile(
     r"partage|partager|reseaux|ads|ad|adv|advert|advertising|advertisement|adsbygoogle|pub|"
     r"publicite|banner|banniere|sponsor|sponsored|outbrain|taboola|newsletter|related|"
     r"comments?|commentaires?|print|imprimer|tweet|twitter|facebook|fb|whatsapp|linkedin|"
-    r"widget|rating|rate)(?=$|[\s_-])",
+    r"widget|rating|rate|"
+    # boilerplate that changes between two fetches of the same article: view counters,
+    # clocks, "À lire aussi" boxes, keyword lists
+    r"compteur|counter|vues|views|hits|horloge|clock|lire|alire|aussi|lireaussi|voiraussi|"
+    r"tags|motscles|keywords)(?=$|[\s_-])",
     re.I,
 )
+# A block that opens with these words is a list of links to other articles, not text.
+_READ_ALSO = re.compile(
+    r"\s*(?:[ÀA]\s+lire\s+(?:aussi|également|egalement)|lire\s+(?:aussi|également|egalement)|"
+    r"voir\s+aussi|sur\s+le\s+m[êe]me\s+sujet|articles?\s+(?:li[ée]s|similaires|connexes))\b",
+    re.I,
+)
+_LISTS = frozenset(("ul", "ol"))
+
+
+def _opens_read_also(el) -> bool:
+    """Does ``el`` start with "À lire aussi" (in its own text or its first child's)?"""
+    text = el.text
+    if text and not text.isspace():
+        return _READ_ALSO.match(text) is not None
+    for child in el:
+        if child.tag.__class__ is not str:
+            continue
+        t = child.text
+        return bool(t) and _READ_ALSO.match(t) is not None
+    return False
 _MAX_DEPTH = 300
 
 
 class _Ctx:
-    __slots__ = ("kind", "protected", "head", "head_pos", "body_pos", "img_pos")
+    __slots__ = ("kind", "protected", "head", "head_pos", "body_pos", "img_pos", "skip_list")
 
     def __init__(self, kind, protected, head):
         self.kind = kind  # element -> "head" | "src" | "body" | "img"
@@ -294,6 +318,7 @@ class _Ctx:
         self.head_pos = -1  # token index of the chosen headline
         self.body_pos = -1  # token index of the first body span start
         self.img_pos = -1  # token index of the photo
+        self.skip_list = False  # the list after an "À lire aussi" heading is dropped too
 
 
 def _walk(el, out: list, ctx: _Ctx, depth: int) -> None:
@@ -310,7 +335,13 @@ def _walk(el, out: list, ctx: _Ctx, depth: int) -> None:
                 ident = el.get("id")
                 if (cls or ident) and el not in ctx.protected and _JUNK.search(f"{cls or ''} {ident or ''}"):
                     pass
+                elif ctx.skip_list and tag in _LISTS:
+                    ctx.skip_list = False
+                elif el not in ctx.protected and _opens_read_also(el):
+                    ctx.skip_list = True
                 else:
+                    if ctx.skip_list and (el.text or "").strip():
+                        ctx.skip_list = False
                     block = tag in _BLOCK
                     if block:
                         out.append(_HARD)
