@@ -4,6 +4,14 @@
     veille summary [--db PATH] [--titles N]
     veille replica generate OUT [--articles N] [--page-kb K]
     veille replica serve DIR [--port P]
+    veille topics add NAME "QUERY" | list | remove NAME | backfill NAME   [--config PATH]
+    veille flags [--topic T] [--since ISO] [--limit N] [--json] [--config PATH] [--db PATH]
+
+Topics live in the config file (``veille.toml`` in the current directory unless
+``--config PATH``). The store is ``--db``, else ``$VEILLE_DB``, else the config's
+``[store] path`` (relative to the config file's folder), else ``data/veille.db``.
+Exit status: 0 ok, 1 failure (no store, unknown topic...), 2 bad input (a query that does
+not parse, a bad name, a bad date).
 
 Crawls themselves run as ``scrapy crawl <spider>`` from the project root.
 """
@@ -11,7 +19,10 @@ Crawls themselves run as ``scrapy crawl <spider>`` from the project root.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
+from pathlib import Path
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -86,6 +97,177 @@ def summary(store, titles: int = 5) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- topics, flags
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="PATH",
+                   help="the config file (default: veille.toml in the current directory)")
+
+
+def _fail(prog: str, msg: str, code: int = 1) -> int:
+    print(f"{prog}: {msg}", file=sys.stderr)
+    return code
+
+
+def _load_config(args, prog: str):
+    """(config, None) or (None, exit code) after printing the error."""
+    from veille.config import ConfigError, load_config
+
+    try:
+        return load_config(args.config), None
+    except ConfigError as exc:
+        return None, _fail(prog, str(exc), 2)
+
+
+def store_path(db: str | None, cfg) -> Path | None:
+    """--db, else $VEILLE_DB, else the config's [store] path (relative to the config
+    file's folder), else None (the store's default)."""
+    from storage.store import ENV_VAR
+
+    if db:
+        return Path(db)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    if cfg is not None and cfg.store_path:
+        p = Path(cfg.store_path).expanduser()
+        if not p.is_absolute() and cfg.path is not None:
+            p = cfg.path.parent / p
+        return p
+    return None
+
+
+def _open_store(args, cfg, prog: str):
+    from storage import Store
+
+    try:
+        return Store(store_path(args.db, cfg), create=False), None
+    except FileNotFoundError as exc:
+        return None, _fail(prog, f"{exc} (crawl something first, or give --db)")
+
+
+def _query_error(prog: str, name: str, query: str, exc) -> int:
+    msg = f"bad query for topic {name!r}: {exc}"
+    col = getattr(exc, "column", None)
+    if col:
+        msg += f"\n    {query}\n    {' ' * (col - 1)}^"
+    return _fail(prog, msg, 2)
+
+
+def cmd_topics_add(args) -> int:
+    from veille.config import DEFAULT_CONFIG, ConfigError, add_topic
+    from veille.topics import QueryError, Topic, TopicError
+
+    prog = "veille topics add"
+    try:
+        topic = Topic(args.name, args.query)
+    except TopicError as exc:
+        return _fail(prog, f"bad topic name: {exc}", 2)
+    except QueryError as exc:
+        return _query_error(prog, args.name, args.query, exc)
+    for w in topic.compiled.warnings:
+        print(f"{prog}: warning: {w}", file=sys.stderr)
+    path = Path(args.config) if args.config else DEFAULT_CONFIG
+    try:
+        add_topic(path, topic)
+    except ConfigError as exc:
+        return _fail(prog, str(exc))
+    print(f"added topic {topic.name!r}: {topic.query}  (in {path})")
+    print(f"to flag what is already stored: veille topics backfill {topic.name}")
+    return 0
+
+
+def cmd_topics_list(args) -> int:
+    cfg, code = _load_config(args, "veille topics list")
+    if cfg is None:
+        return code
+    if not cfg.topics:
+        where = cfg.path or (args.config or "veille.toml (none here)")
+        print(f"no topics in {where}; add one with: veille topics add NAME \"QUERY\"", file=sys.stderr)
+        return 0
+    width = max(len(t.name) for t in cfg.topics)
+    for t in cfg.topics:
+        print(f"{t.name.ljust(width)}  {t.query}")
+    return 0
+
+
+def cmd_topics_remove(args) -> int:
+    from veille.config import DEFAULT_CONFIG, ConfigError, remove_topic
+
+    path = Path(args.config) if args.config else DEFAULT_CONFIG
+    try:
+        remove_topic(path, args.name)
+    except ConfigError as exc:
+        return _fail("veille topics remove", str(exc))
+    print(f"removed topic {args.name!r} from {path} (its flags stay in the store)")
+    return 0
+
+
+def cmd_topics_backfill(args) -> int:
+    from veille.flags import backfill, sync_topics
+    from veille.report import build_report, render_json, render_text
+
+    prog = "veille topics backfill"
+    cfg, code = _load_config(args, prog)
+    if cfg is None:
+        return code
+    topic = cfg.topic(args.name)
+    if topic is None:
+        known = ", ".join(t.name for t in cfg.topics) or "none"
+        return _fail(prog, f"no topic named {args.name!r} in {cfg.path or args.config or 'veille.toml'}"
+                           f" (topics: {known})")
+    store, code = _open_store(args, cfg, prog)
+    if store is None:
+        return code
+    try:
+        sync_topics(store, cfg.topics)
+        flags = backfill(store, topic)
+        report = build_report(store, flags, crawls=[])
+    finally:
+        store.close()
+    print(f"backfill {topic.name!r}: {len(flags)} article(s) flagged", file=sys.stderr)
+    print(render_json(report) if args.json else render_text(report))
+    return 0
+
+
+def parse_since(text: str) -> str:
+    """An ISO date or date-time (naive = UTC) as the store's UTC timestamp text."""
+    try:
+        d = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"bad --since {text!r}: give an ISO date or date-time, "
+                         "e.g. 2026-01-31 or 2026-01-31T08:00:00Z") from None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=dt.timezone.utc)
+    d = d.astimezone(dt.timezone.utc)
+    return d.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def cmd_flags(args) -> int:
+    from veille.flags import list_flags
+    from veille.report import build_report, render_json, render_text
+
+    prog = "veille flags"
+    since = None
+    if args.since:
+        try:
+            since = parse_since(args.since)
+        except ValueError as exc:
+            return _fail(prog, str(exc), 2)
+    cfg, code = _load_config(args, prog)
+    if cfg is None:
+        return code
+    store, code = _open_store(args, cfg, prog)
+    if store is None:
+        return code
+    try:
+        flags = list_flags(store, topic=args.topic, since=since, limit=args.limit)
+        report = build_report(store, flags)
+    finally:
+        store.close()
+    print(render_json(report) if args.json else render_text(report))
+    return 0
+
+
 def cmd_replica(args) -> int:
     from veille.replica.__main__ import main as replica_main
 
@@ -111,6 +293,36 @@ def main(argv=None) -> int:
     p = sub.add_parser("replica", help="generate or serve a replica site (for tests and the demo)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_replica)
+
+    p = sub.add_parser("topics", help="the tracked topics: add, list, remove, backfill")
+    tsub = p.add_subparsers(dest="topics_command", required=True)
+    t = tsub.add_parser("add", help="add a topic to the config file (created if missing)")
+    t.add_argument("name")
+    t.add_argument("query", help='words, "phrases", AND OR NOT, parentheses, prefix*')
+    _config_arg(t)
+    t.set_defaults(func=cmd_topics_add)
+    t = tsub.add_parser("list", help="the topics of the config file")
+    _config_arg(t)
+    t.set_defaults(func=cmd_topics_list)
+    t = tsub.add_parser("remove", help="remove a topic from the config file")
+    t.add_argument("name")
+    _config_arg(t)
+    t.set_defaults(func=cmd_topics_remove)
+    t = tsub.add_parser("backfill", help="flag what the store already holds for a topic")
+    t.add_argument("name")
+    t.add_argument("--json", action="store_true", help="print the report as JSON")
+    _config_arg(t)
+    _db_arg(t)
+    t.set_defaults(func=cmd_topics_backfill)
+
+    p = sub.add_parser("flags", help="the latest flags, as a report")
+    p.add_argument("--topic", help="only this topic")
+    p.add_argument("--since", help="only flags created at or after this ISO date/time (UTC if naive)")
+    p.add_argument("--limit", type=int, default=100, help="at most this many flags (default 100)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _config_arg(p)
+    _db_arg(p)
+    p.set_defaults(func=cmd_flags)
 
     args = parser.parse_args(argv)
     return args.func(args)
