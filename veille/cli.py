@@ -120,20 +120,11 @@ def _load_config(args, prog: str):
 
 
 def store_path(db: str | None, cfg) -> Path | None:
-    """--db, else $VEILLE_DB, else the config's [store] path (relative to the config
-    file's folder), else None (the store's default)."""
-    from storage.store import ENV_VAR
-
-    if db:
-        return Path(db)
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    if cfg is not None and cfg.store_path:
-        p = Path(cfg.store_path).expanduser()
-        if not p.is_absolute() and cfg.path is not None:
-            p = cfg.path.parent / p
-        return p
-    return None
+    """The store: ``--db``, else the config's ``[store] path``, else ``$VEILLE_DB``, else
+    ``data/veille.db`` (see :meth:`veille.config.Config.db_path`)."""
+    if cfg is None:
+        return Path(db) if db else None
+    return cfg.db_path(db)
 
 
 def _open_store(args, cfg, prog: str):

@@ -115,6 +115,21 @@ class Config:
     def topic(self, name: str) -> Topic | None:
         return next((t for t in self.topics if t.name == name), None)
 
+    def db_path(self, arg: str | os.PathLike | None = None) -> Path:
+        """The store this config works on: ``arg`` (a ``--db`` option), else the config's
+        ``[store] path`` (relative to the config file's folder), else ``$VEILLE_DB``, else
+        ``data/veille.db``. Every command that reads a config resolves the store here."""
+        if arg:
+            return Path(arg).expanduser()
+        if self.store_path:
+            p = Path(self.store_path).expanduser()
+            if not p.is_absolute() and self.path is not None:
+                p = self.path.resolve().parent / p
+            return p
+        from storage import default_db_path
+
+        return default_db_path()
+
 
 # --------------------------------------------------------------------------- durations
 
