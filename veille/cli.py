@@ -6,10 +6,13 @@
     veille replica serve DIR [--port P]
     veille topics add NAME "QUERY" | list | remove NAME | backfill NAME   [--config PATH]
     veille flags [--topic T] [--since ISO] [--limit N] [--json] [--config PATH] [--db PATH]
+    veille run [--all] [--json] [--config PATH] ...    = python scheduler.py --once (for cron)
+    veille watch [--config PATH] ...                   = python scheduler.py (the daemon)
+    veille serve [--port P] [--db PATH] ...            Datasette on the store, read-only
 
 Topics live in the config file (``veille.toml`` in the current directory unless
-``--config PATH``). The store is ``--db``, else ``$VEILLE_DB``, else the config's
-``[store] path`` (relative to the config file's folder), else ``data/veille.db``.
+``--config PATH``). The store is ``--db``, else the config's ``[store] path`` (relative
+to the config file's folder), else ``$VEILLE_DB``, else ``data/veille.db``.
 Exit status: 0 ok, 1 failure (no store, unknown topic...), 2 bad input (a query that does
 not parse, a bad name, a bad date).
 
@@ -93,7 +96,7 @@ def summary(store, titles: int = 5) -> str:
             "select published, title, url from articles order by published desc, id desc limit ?", [titles]
         ):
             lines.append(f"  {published}  {title}\n              {url}")
-    lines += ["", f"open it in Datasette:  datasette {store.path}"]
+    lines += ["", f"open it in Datasette:  veille serve --db {store.path}"]
     return "\n".join(lines)
 
 
@@ -265,9 +268,34 @@ def cmd_replica(args) -> int:
     return replica_main(args.rest)
 
 
+def _delegate(argv: list[str]) -> int | None:
+    """``run``, ``watch`` and ``serve`` hand their arguments to their own programs."""
+    if not argv or argv[0] not in ("run", "watch", "serve"):
+        return None
+    command, rest = argv[0], list(argv[1:])
+    if command == "serve":
+        from veille.serve import main as serve_main
+
+        return serve_main(rest)
+    import scheduler
+
+    if command == "run":
+        rest = ["--once", *rest]
+    return scheduler.main(rest)
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    delegated = _delegate(argv)
+    if delegated is not None:
+        return delegated
     parser = argparse.ArgumentParser(prog="veille", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
+    # listed for --help; _delegate runs them
+    sub.add_parser("run", help="crawl the sources that are due, flag, report (scheduler.py --once)")
+    sub.add_parser("watch", help="the scheduler daemon (scheduler.py)")
+    sub.add_parser("serve", help="open the store in Datasette, read-only")
 
     p = sub.add_parser("export", help="write every article in the text format (or as JSON lines)")
     p.add_argument("--out", required=True, help="output folder (for jsonl, '-' writes to stdout)")
