@@ -45,7 +45,7 @@ import sqlite_utils
 from veille import textformat
 from veille.diff import diff_texts
 
-from .revisit import RevisitPolicy, iso, parse_iso
+from .revisit import RevisitPolicy, iso
 from .schema import SCHEMA_VERSION, ensure_schema, rebuild_fts
 
 __all__ = ["Store", "default_db_path", "utcnow", "DEFAULT_DB_PATH", "ENV_VAR", "OUTCOMES"]

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from helpers import FAST, ROOT, one, rows, run_crawl
-from veille.replica.site import edit_article, generate_site
+from helpers import ROOT, one, rows, run_crawl
+from veille.replica.site import edit_article
 from veille.textformat import content_hash
 
 SEED = ROOT / "seeds" / "000_4c2eddb1c88bd00e.txt"

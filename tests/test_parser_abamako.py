@@ -184,7 +184,7 @@ def test_reference_whitespace_comments_case_quotes_classes():
         spans=[span],
         headline_tag="H1",
         headline=f"\n   {P.headline.replace(' ', chr(160), 2)}  <!-- FontArticleMainTitle -->\n",
-        sources_html=f"<DIV class=FontArticleSource>\n  Publié   le jeudi\n30 juin 2022 |\tDw <!-- x --></DIV>",
+        sources_html="<DIV class=FontArticleSource>\n  Publié   le jeudi\n30 juin 2022 |\tDw <!-- x --></DIV>",
         before_article='<!-- <span class="FullArticleTexte">old</span> --><!-- FontArticleMainTitle -->',
         after_body='<!-- <span class="FullArticleTexte">never</span> -->',
         photo='<DIV ALIGN=center><IMG CLASS="imgArt" SRC="/img_photos/a.jpg"><BR>\n  © aBamako.com par Dw <BR>\n  {caption}\n</DIV>',

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
-from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_name
+from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_for
 from scrapers.parsers.dates import parse_french_date, publisher_from_dateline
 from scrapers.parsers.decode import (
     bom_charset,
@@ -51,7 +51,6 @@ from scrapers.parsers.decode import (
 )
 from scrapers.parsers.generic import (
     GenericParser,
-    PageMeta,
     ensure_html,
     is_credit_line,
     meta_published,
@@ -668,16 +667,6 @@ _FRAGMENT_PARSER = etree.HTMLParser(
 )
 
 
-def _host_site(url: str, site: str | None) -> str:
-    if site:
-        return site
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    return site_name(host)
-
-
 class AbamakoParser:
     """Parser for the pages of the aBamako CMS family. Stateless, reusable, cheap."""
 
@@ -691,7 +680,7 @@ class AbamakoParser:
               site: str | None = None) -> ParsedArticle:
         ensure_html(body, content_type)
         body = bytes(body)
-        site = _host_site(url, site)
+        site = site_for(url, site)
         bom = bom_charset(body)
         if bom and bom[0].startswith("utf-16"):
             # not ASCII-compatible: re-encode once, then treat as UTF-8

@@ -70,7 +70,20 @@ def site_name(host: str) -> str:
     return host
 
 
-__all__ = ["NotAnArticle", "ParsedArticle", "site_name", "clean"]
+__all__ = ["NotAnArticle", "ParsedArticle", "site_name", "site_for", "looks_truncated", "clean"]
+
+
+def site_for(url: str, site: str | None = None) -> str:
+    """``site`` if given, else the site name of ``url``'s host (see :func:`site_name`)."""
+    if site:
+        return site
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    return site_name(host)
 
 
 def looks_truncated(body: bytes) -> bool:

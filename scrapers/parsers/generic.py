@@ -27,11 +27,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
-from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_name
+from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_for
 from scrapers.parsers.dates import (
     parse_date,
     parse_french_date,
@@ -220,16 +220,6 @@ def find_dateline(root: etree._Element) -> str:
     return ""
 
 
-def _site(url: str, site: str | None) -> str:
-    if site:
-        return site
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        host = ""
-    return site_name(host)
-
-
 _TRAFILATURA = None
 
 
@@ -289,7 +279,7 @@ class GenericParser:
                   extra: dict | None = None) -> ParsedArticle:
         """Extract from an already parsed page (``html_text`` is what trafilatura gets)."""
         pm = pm or page_meta(root)
-        site = _site(url, site)
+        site = site_for(url, site)
         extra = dict(extra or {})
 
         headline, head_src = "", ""

@@ -758,7 +758,6 @@ def render_article(p: Params, spec: Spec, boiler_rev: int = 0) -> bytes:
     rng = random.Random(f"page:{p.seed}:{spec.id}")
     brng = random.Random(f"boiler:{p.seed}:{spec.id}:{boiler_rev}")
     url = f"{p.base_url}/h/{spec.id}.html"
-    d = spec.published.date()
     lead = spec.paragraphs[0] if spec.paragraphs else ""
     desc = lead if len(lead) < 200 else lead[:197].rsplit(" ", 1)[0] + "..."
     slug = RUBRICS[spec.rubric]
@@ -1060,7 +1059,7 @@ def _write_indexes(out: Path, m: dict) -> None:
     main = '<div class="une"><div class="titre_bloc">À la une</div>\n' + "".join(_listing_item(a) for a in top) + "</div>\n"
     main += '<div class="rubriques">' + "".join(
         f'<a href="{_page_url(s, 1)}">{esc(n)}</a> ' for s, n in LISTING_SECTIONS.items()) + "</div>\n"
-    main += f'<div class="rss"><a href="/rss"><img src="/images/rss.gif" alt="RSS" /> Flux RSS</a></div>\n'
+    main += '<div class="rss"><a href="/rss"><img src="/images/rss.gif" alt="RSS" /> Flux RSS</a></div>\n'
     _write(out / "index.html", _simple_page(p, "aBamako.com - Toute l'actualité du Mali", main, prng("/"),
                                             '<meta name="description" content="Actualité du Mali" />\n'))
     # sections, paginated
