@@ -28,8 +28,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/crawl_speed.py
 
+# the store to serve: DB=..., else $$VEILLE_DB, else data/veille.db, else the demo's
+DB ?= $(or $(VEILLE_DB),$(if $(wildcard data/veille.db),data/veille.db,data/demo/veille.db))
+
 serve: $(STAMP)
-	$(VENV)/bin/datasette serve "$${VEILLE_DB:-data/veille.db}" -h 127.0.0.1
+	$(PY) -m veille.serve --db "$(DB)"
 
 clean:
 	rm -rf data/demo data/replica .pytest_cache
