@@ -138,12 +138,16 @@ def setting_value(v) -> str:
     return str(v)
 
 
-def crawl_command(source: SourceConfig) -> list[str]:
+def crawl_command(source: SourceConfig, config_path: Path | None = None) -> list[str]:
+    """The `scrapy crawl` of a source; a configured news source also gets the config file
+    it was read from (``-a config=``), where its start points and selectors are."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", source.spider]
     for k, v in source.args.items():
-        if k != "source":
+        if k not in ("source", "config"):
             cmd += ["-a", f"{k}={v}"]
     cmd += ["-a", f"source={source.name}"]
+    if source.is_news and config_path is not None:
+        cmd += ["-a", f"config={Path(config_path).resolve()}"]
     for k, v in source.settings.items():
         cmd += ["-s", f"{k}={setting_value(v)}"]
     return cmd
@@ -219,7 +223,7 @@ class Runner:
         log.info("%s: crawling (spider %s, timeout %ss)", source.name, source.spider, int(timeout))
         with tempfile.TemporaryFile() as out:
             proc = subprocess.Popen(
-                crawl_command(source), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                crawl_command(source, self.config.path), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True, pass_fds=(lock.fd,),
             )
             self.children[proc.pid] = proc

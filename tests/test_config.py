@@ -200,7 +200,7 @@ name = "b"
                                     "sources, topics, notify, store)"),
         (SRC.format(line7='evry = "2h"'), 8,
          "unknown key 'evry' in [[sources]] #2 (did you mean 'every'? known keys: name, spider, every, cron, "
-         "args, settings, timeout)"),
+         "args, settings, timeout, site, base_url, feeds, sitemaps, listings, article_pattern, selectors)"),
         ('[[topics]]\nname = "t"\n\nquery = "x"\nqeury = "y"\n', 5, None),
         ('[notify]\nurl = "json://x"\n', 2, "unknown key 'url' in [notify] (did you mean 'urls'? known keys: urls)"),
         ('[store]\npaht = "x"\n', 2, None),

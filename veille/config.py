@@ -13,6 +13,23 @@ Format::
     settings = { AUTOTHROTTLE_ENABLED = false }     # optional Scrapy settings
     timeout = "20m"                  # optional: a longer crawl is killed, recorded as failed
 
+    [[sources]]                      # a source crawled by the configurable spider "news"
+    name = "monsite"
+    spider = "news"
+    every = "1h"
+    base_url = "https://www.monsite.ml"             # the site (paths below are relative to it)
+    site = "monsite.ml"              # optional: line 1's site name (default: base_url's host
+                                     # less www./news.); also the domain the crawl stays on
+    feeds = ["/feed/"]               # RSS/Atom feeds
+    sitemaps = ["/sitemap_index.xml"]               # sitemaps, sitemap indexes, Google News sitemaps
+    listings = [                     # listing pages: links = CSS selector of article links;
+      { url = "/category/politique/", links = "h3.entry-title a", pages = "/category/politique/page/{page}/", max_pages = 3 },
+      { url = "/actualites/", links = "article h2 a", next = "a.next" },
+    ]
+    article_pattern = '^/\\d{4}/\\d{2}/'             # optional regex (searched in path?query): what is an article
+    selectors = { headline = "h1.entry-title", date = "time.entry-date", body = "div.entry-content",
+                  caption = "figcaption", drop = [".sharedaddy", ".jp-relatedposts"] }
+
     [[topics]]
     name = "otan"
     query = "OTAN OR NATO"           # see veille.topics
@@ -33,6 +50,15 @@ Decisions:
   spaces allowed between parts: ``"1h 30m"``); ``every`` and ``timeout`` must be > 0.
 - Names (sources and topics) follow :func:`veille.topics.validate_topic_name`.
 - ``store.path`` is returned as written (relative paths are the caller's business).
+- News sources (spider ``news``, see ``scrapers/spiders/news.py``): ``feeds``, ``sitemaps``
+  and listing ``url``/``pages`` are absolute http(s) URLs or paths starting with ``/``
+  (paths need ``base_url``); ``listings`` is an array of tables (inline, or
+  ``[[sources.listings]]`` after the source's keys) with ``url`` and ``links`` required,
+  ``next`` (CSS) or ``pages`` (a pattern with ``{page}``, page 2 onwards; or ``url`` itself
+  holds ``{page}``) and ``max_pages`` >= 1; CSS selectors and ``article_pattern`` are
+  compiled here so that a bad one is an error with its line; ``selectors.drop`` is a string
+  or an array of strings. These keys are data for the spider: they are not passed as ``-a``.
+  Built-in definitions of the same shape ship in ``scrapers/sources.toml``.
 - A missing default file (``veille.toml`` in the current directory) is an empty config; a
   missing file given explicitly is an error.
 
@@ -59,6 +85,8 @@ from veille.topics import QueryError, Topic, TopicError, validate_topic_name
 __all__ = [
     "Config",
     "SourceConfig",
+    "ListingConfig",
+    "Selectors",
     "ConfigError",
     "DEFAULT_CONFIG",
     "load_config",
@@ -73,7 +101,11 @@ __all__ = [
 DEFAULT_CONFIG = Path("veille.toml")
 
 ROOT_KEYS = ("sources", "topics", "notify", "store")
-SOURCE_KEYS = ("name", "spider", "every", "cron", "args", "settings", "timeout")
+SOURCE_KEYS = ("name", "spider", "every", "cron", "args", "settings", "timeout",
+               "site", "base_url", "feeds", "sitemaps", "listings", "article_pattern", "selectors")
+NEWS_KEYS = SOURCE_KEYS[7:]
+LISTING_KEYS = ("url", "links", "next", "pages", "max_pages")
+SELECTOR_KEYS = ("headline", "date", "body", "caption", "drop")
 TOPIC_KEYS = ("name", "query")
 NOTIFY_KEYS = ("urls",)
 STORE_KEYS = ("path",)
@@ -91,6 +123,31 @@ class ConfigError(ValueError):
 
 
 @dataclass
+class ListingConfig:
+    """A listing page of a news source and how to read it."""
+
+    url: str  # absolute, or a path on base_url; may hold {page}
+    links: str  # CSS selector of the article links (a elements, or elements holding them)
+    next: str | None = None  # CSS selector of the "next page" link
+    pages: str | None = None  # URL pattern with {page} for pages 2, 3, ...
+    max_pages: int | None = None  # None: the spider's max_pages
+
+
+@dataclass
+class Selectors:
+    """Per-site CSS selectors for :class:`scrapers.parsers.rules.SiteRulesParser`."""
+
+    headline: str | None = None
+    date: str | None = None
+    body: str | None = None
+    caption: str | None = None
+    drop: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any((self.headline, self.date, self.body, self.caption, self.drop))
+
+
+@dataclass
 class SourceConfig:
     name: str
     spider: str
@@ -99,6 +156,31 @@ class SourceConfig:
     args: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     timeout: dt.timedelta | None = None
+    # what the configurable news spider needs (all optional)
+    site: str | None = None
+    base_url: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    listings: list[ListingConfig] = field(default_factory=list)
+    article_pattern: str | None = None
+    selectors: Selectors = field(default_factory=Selectors)
+
+    @property
+    def discovery(self) -> bool:
+        """Does the entry say where its articles are (feeds, sitemaps or listings)?"""
+        return bool(self.feeds or self.sitemaps or self.listings)
+
+    @property
+    def is_news(self) -> bool:
+        """Is this a source of the configurable ``news`` spider (or one of its built-in
+        sources)? Its crawl needs ``-a config=<this file>``."""
+        if self.spider == "news" or self.discovery or self.base_url or self.selectors:
+            return True
+        try:
+            from scrapers.sources import builtin_names
+        except ImportError:  # pragma: no cover - scrapers not importable
+            return False
+        return self.spider in builtin_names()
 
 
 @dataclass
@@ -189,6 +271,9 @@ class _Locator:
                 k = None if h else _KEY.match(line)
                 if h and h.group(1) == "[[" and h.group(3) == "]]":
                     name = ".".join(_key_path(h.group(2)))
+                    path = _key_path(h.group(2))
+                    if len(path) > 1 and path[0] in counts:  # [[sources.listings]]
+                        self.keys.setdefault(((path[0], counts[path[0]] - 1), path[1]), lineno)
                     idx = counts.get(name, 0)
                     counts[name] = idx + 1
                     current = (name, idx)
@@ -446,7 +531,135 @@ def _source(chk: _Checker, raw: dict, table: tuple, where: str, first_line: dict
                           f"{where}: args.{k} must be a string or a number, not {_toml_type(v)}")
         args[k] = v if isinstance(v, str) else str(v)
     settings = dict(chk.table(raw, "settings", table, where))
-    return SourceConfig(name, spider, every, cron, args, settings, timeout)
+    src = SourceConfig(name, spider, every, cron, args, settings, timeout)
+    _news_keys(chk, raw, table, where, src)
+    return src
+
+
+def _css(chk: _Checker, value: Any, line: int | None, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise chk.err(line, f"{what} must be a non-empty string (a CSS selector), not {_toml_type(value)}")
+    try:
+        from cssselect import GenericTranslator, SelectorError
+
+        GenericTranslator().css_to_xpath(value)
+    except ImportError:  # pragma: no cover - lxml/cssselect come with Scrapy
+        pass
+    except SelectorError as e:
+        raise chk.err(line, f"{what}: bad CSS selector {value!r}: {e}") from None
+    return value
+
+
+def _url_or_path(chk: _Checker, value: Any, line: int | None, what: str, base_url: str | None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise chk.err(line, f"{what} must be a URL or a path starting with '/', not {_toml_type(value)}")
+    value = value.strip()
+    if value.startswith("/"):
+        if not base_url:
+            raise chk.err(line, f"{what}: the path {value!r} needs a 'base_url' in the source")
+        return value
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise chk.err(line, f"{what}: {value!r} is neither an http(s) URL nor a path starting with '/'")
+    return value
+
+
+def _news_keys(chk: _Checker, raw: dict, table: tuple, where: str, src: SourceConfig) -> None:
+    """site, base_url, feeds, sitemaps, listings, article_pattern, selectors."""
+    loc = chk.loc
+    from urllib.parse import urlsplit
+
+    base_url = chk.string(raw, "base_url", table, where, False)
+    if base_url is not None:
+        parts = urlsplit(base_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+            raise chk.err(loc.line(table, "base_url"),
+                          f"{where}: 'base_url' must be an http(s) URL without credentials, got {base_url!r}")
+        src.base_url = base_url.strip().rstrip("/")
+    site = chk.string(raw, "site", table, where, False)
+    if site is not None:
+        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+",
+                            site.strip()):
+            raise chk.err(loc.line(table, "site"), f"{where}: 'site' must be a domain like 'maliweb.net', got {site!r}")
+        src.site = site.strip().lower()
+
+    for key in ("feeds", "sitemaps"):
+        if key not in raw:
+            continue
+        v = raw[key]
+        line = loc.line(table, key)
+        if isinstance(v, str):
+            v = [v]
+        if not isinstance(v, list):
+            raise chk.err(line, f"{where}: {key!r} must be an array of URLs or paths, not {_toml_type(v)}")
+        setattr(src, key, [_url_or_path(chk, u, line, f"{where}: {key}", src.base_url) for u in v])
+
+    if "listings" in raw:
+        v = raw["listings"]
+        line = loc.line(table, "listings")
+        if isinstance(v, dict):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+            raise chk.err(line, f"{where}: 'listings' must be an array of tables like "
+                                "{ url = \"/actualites/\", links = \"h2 a\" }")
+        for i, item in enumerate(v):
+            what = f"{where}: listings[{i + 1}]"
+            for k in item:
+                if k not in LISTING_KEYS:
+                    raise chk.err(line, f"unknown key {k!r} in {what} {_did_you_mean(k, LISTING_KEYS)}")
+            if "url" not in item:
+                raise chk.err(line, f"{what} has no 'url'")
+            if "links" not in item:
+                raise chk.err(line, f"{what} has no 'links' (the CSS selector of its article links)")
+            url = _url_or_path(chk, item["url"], line, f"{what}: url", src.base_url)
+            links = _css(chk, item["links"], line, f"{what}: 'links'")
+            nxt = _css(chk, item["next"], line, f"{what}: 'next'") if "next" in item else None
+            pages = None
+            if "pages" in item:
+                pages = _url_or_path(chk, item["pages"], line, f"{what}: pages", src.base_url)
+                if "{page}" not in pages:
+                    raise chk.err(line, f"{what}: 'pages' must hold {{page}}, e.g. \"/category/x/page/{{page}}/\"")
+            if nxt and (pages or "{page}" in url):
+                raise chk.err(line, f"{what}: give either 'next' or a {{page}} pattern, not both")
+            max_pages = item.get("max_pages")
+            if max_pages is not None and (isinstance(max_pages, bool) or not isinstance(max_pages, int)
+                                          or max_pages < 1):
+                raise chk.err(line, f"{what}: 'max_pages' must be an integer >= 1, not {max_pages!r}")
+            try:
+                if pages:
+                    pages.format(page=2)
+                url.format(page=1) if "{page}" in url else None
+            except (KeyError, IndexError, ValueError) as e:
+                raise chk.err(line, f"{what}: bad {{page}} pattern: {e}") from None
+            src.listings.append(ListingConfig(url, links, nxt, pages, max_pages))
+
+    pattern = chk.string(raw, "article_pattern", table, where, False)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            raise chk.err(loc.line(table, "article_pattern"), f"{where}: bad 'article_pattern' {pattern!r}: {e}") from None
+        src.article_pattern = pattern
+
+    if "selectors" in raw:
+        sel = chk.table(raw, "selectors", table, where)
+        line = loc.line(table, "selectors")
+        for k in sel:
+            if k not in SELECTOR_KEYS:
+                raise chk.err(line, f"unknown key {k!r} in {where}: selectors {_did_you_mean(k, SELECTOR_KEYS)}")
+        out = Selectors()
+        for k in ("headline", "date", "body", "caption"):
+            if k in sel:
+                setattr(out, k, _css(chk, sel[k], line, f"{where}: selectors.{k}"))
+        drop = sel.get("drop", [])
+        if isinstance(drop, str):
+            drop = [drop]
+        if not isinstance(drop, list):
+            raise chk.err(line, f"{where}: selectors.drop must be a CSS selector or an array of them")
+        out.drop = [_css(chk, d, line, f"{where}: selectors.drop") for d in drop]
+        src.selectors = out
 
 
 def _duration(chk: _Checker, raw: dict, key: str, table: tuple, where: str) -> dt.timedelta:

@@ -1,0 +1,311 @@
+"""Per-site CSS rules for news pages, with the generic extractor as fallback.
+
+``SiteRulesParser(selectors).parse(body, url, content_type=None, site=None)`` has the
+interface of every site parser. ``selectors`` (a :class:`veille.config.Selectors` or a
+dict) may name:
+
+- ``headline``: the headline element (default: ``og:title``, else the first ``<h1>``);
+- ``date``: the element showing the date. Its text, as the page shows it, is the
+  dateline; the publication date comes from its ``datetime``/``content``/``title``
+  attribute (or a ``<time datetime>`` inside), else from its text (French or numeric
+  dates), else from the page's ``article:published_time`` / JSON-LD ``datePublished``;
+- ``body``: the body: container(s) or paragraphs (a selector group such as
+  ``p.article_abstract, div#article_body p`` keeps document order). Each block element
+  (``p``, headings, ``li``, ``blockquote``…) is a paragraph, and so is text between blocks;
+  ``<br><br>`` splits a paragraph;
+- ``caption``: the photo caption;
+- ``drop``: selectors of elements removed from the page once headline, date and caption
+  were read, before the body is (share buttons, ads, related posts, the featured image
+  whose caption was read already).
+
+Line 1 is ``<headline> - <site>`` (the rule of the text format for non-aBamako sources).
+The result's ``method`` is ``rules``. When the rules find no headline, no body or no date
+(a redesign, a page of another kind), the page goes to :class:`GenericParser` and
+``method`` says so: ``generic:<its method>`` (e.g. ``generic:og+trafilatura``), with
+``extra["rules_missing"]`` naming what the rules missed. Without any selector the parser
+is the generic one (``generic:…`` too).
+
+The page is parsed once with lxml (no BeautifulSoup, no second parse); selectors are
+compiled to XPath once per parser, and the tree walks (in C) stay in lxml: Python only
+reads the headline, date, caption and body elements, never the menus, comments or footers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_for
+from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date, publisher_from_dateline
+from scrapers.parsers.decode import decode_html, fix_c1_refs, is_html_content_type, sniff_kind
+
+__all__ = ["SiteRulesParser"]
+
+RULE_KEYS = ("headline", "date", "body", "caption")
+BLOCK = frozenset("p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article header "
+                  "footer aside nav figure figcaption table thead tbody tr td th hr address main "
+                  "details summary center".split())
+SKIP = frozenset("script style noscript iframe template svg button select textarea input form object "
+                 "embed canvas video audio map".split())
+
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+                           default_doctype=False, collect_ids=False)
+_JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+def _sel(css: str | None) -> CSSSelector | None:
+    return CSSSelector(css, translator="html") if css else None
+
+
+def _tag(el) -> str | None:
+    return el.tag.lower() if isinstance(el.tag, str) else None
+
+
+def inline_text(el) -> str:
+    """The text of ``el`` and its descendants, less scripts and the like."""
+    out = [el.text or ""] if _tag(el) not in SKIP else []
+    for child in el:
+        tag = _tag(child)
+        if tag is not None and tag not in SKIP:
+            out.append(" " if tag == "br" else inline_text(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def paragraphs(el) -> list[str]:
+    """The paragraphs of a body element (see the module doc)."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush():
+        t = clean("".join(buf))
+        buf.clear()
+        if t:
+            out.append(t)
+
+    tag = _tag(el)
+    if tag in SKIP:
+        return out
+    buf.append(el.text or "")
+    last_br = False
+    for child in el:
+        ctag = _tag(child)
+        if ctag is None or ctag in SKIP:
+            pass
+        elif ctag == "br":
+            if last_br:
+                flush()
+            else:
+                buf.append(" ")
+            last_br = True
+        elif ctag in BLOCK:
+            flush()
+            out.extend(paragraphs(child))
+            last_br = False
+        else:
+            buf.append(inline_text(child))
+            last_br = False
+        tail = child.tail or ""
+        if tail.strip():
+            last_br = False
+        buf.append(tail)
+    flush()
+    return out
+
+
+def _drop(el) -> None:
+    """Remove ``el`` from its tree, keeping its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _outermost(els: list) -> list:
+    """``els`` without those inside another of them (document order kept)."""
+    chosen = set(els)
+    return [e for e in els if not any(a in chosen for a in e.iterancestors())]
+
+
+class _Missing(Exception):
+    pass
+
+
+class SiteRulesParser:
+    """CSS rules for one site, generic extraction as fallback (see the module doc)."""
+
+    def __init__(self, selectors: Any = None, fallback=None):
+        rules = {}
+        if selectors:
+            get = selectors.get if isinstance(selectors, dict) else lambda k, d=None: getattr(selectors, k, d)
+            for key in RULE_KEYS:
+                rules[key] = get(key)
+            drop = get("drop") or []
+            rules["drop"] = [drop] if isinstance(drop, str) else list(drop)
+        self.rules = rules
+        self.has_rules = any(rules.get(k) for k in RULE_KEYS)
+        self.sel = {k: _sel(rules.get(k)) for k in RULE_KEYS}
+        self.drop = [_sel(d) for d in rules.get("drop", [])]
+        self._fallback = fallback
+
+    @property
+    def fallback(self):
+        if self._fallback is None:
+            from scrapers.parsers.generic import GenericParser
+
+            self._fallback = GenericParser()
+        return self._fallback
+
+    # -- entry point ---------------------------------------------------------------------
+    def parse(self, body: bytes, url: str, content_type: str | None = None,
+              site: str | None = None) -> ParsedArticle:
+        _ensure_html(body, content_type)
+        if not self.has_rules:
+            return self._generic(body, url, content_type, site, "no rules")
+        dec = decode_html(bytes(body), content_type)
+        root = _parse(dec.text)
+        try:
+            art = self._extract(root, url, site_for(url, site))
+        except _Missing as exc:
+            return self._generic(body, url, content_type, site, str(exc))
+        art.charset = dec.charset
+        return art
+
+    def _generic(self, body, url, content_type, site, missing: str) -> ParsedArticle:
+        art = self.fallback.parse(body, url, content_type, site=site_for(url, site))
+        if not str(art.method).startswith("generic"):
+            art.method = f"generic:{art.method}"
+        art.extra = {**(art.extra or {}), "rules_missing": missing}
+        return art
+
+    # -- the rules ---------------------------------------------------------------------
+    def _first(self, key: str, root):
+        sel = self.sel.get(key)
+        if sel is None:
+            return None
+        hits = sel(root)
+        return hits[0] if hits else None
+
+    def _extract(self, root, url: str, site: str) -> ParsedArticle:
+        missing = []
+        # headline
+        el = self._first("headline", root)
+        headline = clean(inline_text(el)) if el is not None else ""
+        if not headline and self.sel["headline"] is None:
+            headline = _meta(root, "og:title") or next(
+                (t for t in (clean(inline_text(h)) for h in root.iter("h1")) if t), "")
+        if not headline:
+            missing.append("headline")
+        # date
+        dateline, published = "", None
+        el = self._first("date", root)
+        if el is not None:
+            dateline = clean(inline_text(el))
+            for attr in ("datetime", "content", "title"):
+                published = parse_iso_date(el.get(attr)) or published
+                if published:
+                    break
+            if not published:
+                for t in el.iter("time"):
+                    published = parse_iso_date(t.get("datetime"))
+                    if published:
+                        break
+            if not published and dateline:
+                published = parse_french_date(dateline) or parse_date(dateline)
+        if not published:
+            published = _page_date(root)
+        if not published:
+            missing.append("date")
+        # caption (read before the drops: it often sits in a dropped figure)
+        el = self._first("caption", root)
+        caption = clean(inline_text(el)) if el is not None else ""
+        # body
+        paras: list[str] = []
+        if self.sel["body"] is not None:
+            for sel in self.drop:  # after headline, date and caption were read
+                for bad in sel(root):
+                    _drop(bad)
+            hits = _outermost(self.sel["body"](root))
+            for hit in hits:
+                paras.extend(paragraphs(hit))
+        paras = [p for p in paras if p and p not in (headline, dateline, caption)]
+        if not paras:
+            missing.append("body")
+        if missing:
+            raise _Missing(", ".join(missing))
+        canonical = ""
+        for link in root.iter("link"):
+            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+                canonical = link.get("href").strip()
+                break
+        return ParsedArticle(
+            url=url,
+            title=f"{headline} - {site}",
+            headline=headline,
+            dateline=dateline,
+            published=published,
+            paragraphs=paras,
+            caption=caption,
+            publisher=publisher_from_dateline(dateline),
+            rubric=_meta(root, "article:section"),
+            canonical_url=canonical or _meta(root, "og:url") or url,
+            method="rules",
+        )
+
+
+def _ensure_html(body, content_type) -> None:
+    if body is None or not bytes(body).strip():
+        raise NotAnArticle("empty", "empty body")
+    verdict = is_html_content_type(content_type)
+    kind = sniff_kind(bytes(body[:1024]))
+    if verdict is False:
+        raise NotAnArticle("not-html", f"content type {content_type!s}")
+    if kind == "binary":
+        raise NotAnArticle("not-html", "binary body")
+    if kind == "xml":
+        raise NotAnArticle("not-html", "XML document (feed or sitemap?)")
+    if verdict is None and kind != "html":
+        raise NotAnArticle("not-html", f"no HTML in a {content_type or 'untyped'} body")
+
+
+def _parse(text: str):
+    data = fix_c1_refs(text).encode("utf-8", "replace")
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        root = etree.fromstring(b"<html><body></body></html>", _PARSER)
+    return root
+
+
+def _meta(root, key: str) -> str:
+    head = root.find("head")
+    for m in (head if head is not None else root).iter("meta"):
+        if (m.get("property") or m.get("name") or "").strip().lower() == key:
+            return clean(m.get("content"))
+    return ""
+
+
+def _page_date(root):
+    for key in ("article:published_time", "og:published_time", "date", "dc.date"):
+        d = parse_iso_date(_meta(root, key))
+        if d:
+            return d
+    for s in root.iter("script"):
+        if (s.get("type") or "").strip().lower() == "application/ld+json" and s.text:
+            m = _JSONLD_DATE.search(s.text)
+            if m and parse_iso_date(m.group(1)):
+                return parse_iso_date(m.group(1))
+    return None
+
+
