@@ -9,6 +9,7 @@
     veille run [--all] [--json] [--config PATH] ...    = python scheduler.py --once (for cron)
     veille watch [--config PATH] ...                   = python scheduler.py (the daemon)
     veille serve [--port P] [--db PATH] ...            Datasette on the store, read-only
+    veille extract PAGE.html --url URL [--body-only]   the text a page gives, and the method
 
 Topics live in the config file (``veille.toml`` in the current directory unless
 ``--config PATH``). The store is ``--db``, else the config's ``[store] path`` (relative
@@ -42,6 +43,9 @@ def cmd_export(args) -> int:
         return 1
     try:
         n = export(store, args.out, fmt=args.format, source=args.source)
+    except ValueError as exc:  # a path that leads outside --out, a bad format
+        print(f"veille export: {exc}", file=sys.stderr)
+        return 2
     finally:
         store.close()
     where = "stdout" if args.out == "-" else args.out
@@ -268,10 +272,14 @@ def cmd_replica(args) -> int:
 
 
 def _delegate(argv: list[str]) -> int | None:
-    """``run``, ``watch`` and ``serve`` hand their arguments to their own programs."""
-    if not argv or argv[0] not in ("run", "watch", "serve"):
+    """``run``, ``watch``, ``serve`` and ``extract`` hand their arguments to their own programs."""
+    if not argv or argv[0] not in ("run", "watch", "serve", "extract"):
         return None
     command, rest = argv[0], list(argv[1:])
+    if command == "extract":
+        from veille.extract import main as extract_main
+
+        return extract_main(rest)
     if command == "serve":
         from veille.serve import main as serve_main
 
@@ -295,6 +303,7 @@ def main(argv=None) -> int:
     sub.add_parser("run", help="crawl the sources that are due, flag, report (scheduler.py --once)")
     sub.add_parser("watch", help="the scheduler daemon (scheduler.py)")
     sub.add_parser("serve", help="open the store in Datasette, read-only")
+    sub.add_parser("extract", help="the text a saved page gives, and the method (PAGE.html --url URL)")
 
     p = sub.add_parser("export", help="write every article in the text format (or as JSON lines)")
     p.add_argument("--out", required=True, help="output folder (for jsonl, '-' writes to stdout)")
