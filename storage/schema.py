@@ -97,9 +97,11 @@ TABLES: dict[str, dict] = {
             "next_check_at": str,
             "check_interval": int,  # seconds; revisit policy comes later
             "versions_count": int,
+            "story_id": int,  # the story of its current text (veille.stories)
         },
         "pk": "id",
-        "fks": [("content_hash", "contents", "hash"), ("duplicate_of", "articles", "id")],
+        "fks": [("content_hash", "contents", "hash"), ("duplicate_of", "articles", "id"),
+                ("story_id", "stories", "id")],
         "defaults": {"versions_count": 0},
     },
     "versions": {
@@ -174,14 +176,66 @@ TABLES: dict[str, dict] = {
             "created_at": str,
             "terms": str,  # JSON list of the matched terms
             "in_change": int,  # 1 if the changed text itself matches (always 1 for new)
+            "story_id": int,  # the story of the text (veille.stories)
+            # the first flag of this topic for the same story from another article: this
+            # one is recorded but reported under it, not alerted again (NULL: an alert)
+            "duplicate_of_flag": int,
         },
         "pk": "id",
         "fks": [
             ("article_id", "articles", "id"),
             ("content_hash", "contents", "hash"),
             ("crawl_id", "crawls", "id"),
+            ("story_id", "stories", "id"),
+            ("duplicate_of_flag", "flags", "id"),
         ],
         "defaults": {},
+    },
+    # the same story at several URLs or sources (veille.stories): one row per story
+    "stories": {
+        "columns": {
+            "id": int,
+            "first_article_id": int,  # the first article that carried it
+            "first_hash": str,  # its first text
+            "first_seen": str,  # when its first text was stored (UTC)
+            "last_seen": str,  # when its latest text was stored (UTC)
+            "headline": str,  # the headline of the first article
+            "articles_count": int,  # articles whose current text is in this story
+            "sources_count": int,  # distinct sources among them
+            "texts_count": int,  # distinct texts linked to it
+        },
+        "pk": "id",
+        # no FK on first_article_id: articles.story_id points here (a cycle sqlite-utils
+        # cannot create)
+        "fks": [("first_hash", "contents", "hash")],
+        "defaults": {"articles_count": 0, "sources_count": 0, "texts_count": 0},
+    },
+    # one row per distinct text: its story, how it was linked, its body hash and MinHash
+    "story_texts": {
+        "columns": {
+            "hash": str,  # contents.hash
+            "story_id": int,
+            "how": str,  # first | exact (same body) | near (MinHash) | version (same URL)
+            "similarity": float,  # estimated Jaccard with matched_hash (1.0 for exact)
+            "matched_hash": str,  # the text it was linked to (NULL for first)
+            "body_hash": str,  # SHA-256 of the body paragraphs (textformat.body_hash)
+            "words": int,  # words in the body
+            "minhash": bytes,  # MinHash signature (uint32 x 128) of the body's word 5-shingles
+            "first_seen": str,  # contents.first_seen
+            "linked_at": str,
+        },
+        "pk": "hash",
+        "fks": [("hash", "contents", "hash"), ("story_id", "stories", "id"),
+                ("matched_hash", "contents", "hash")],
+        "defaults": {},
+    },
+    # per crawl, how many article pages each extraction method produced (source health:
+    # a site parser suddenly falling back to generic extraction is a layout change)
+    "crawl_methods": {
+        "columns": {"id": int, "crawl_id": int, "method": str, "pages": int},
+        "pk": "id",
+        "fks": [("crawl_id", "crawls", "id")],
+        "defaults": {"pages": 0},
     },
 }
 
@@ -203,6 +257,19 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("flags", ["topic", "content_hash"], True),
     ("flags", ["crawl_id"], False),
     ("flags", ["article_id"], False),
+    # the newest-first pages Datasette serves (canned queries new_today/new_this_week,
+    # updated_articles, latest_flags): without these each one sorts the whole table
+    # (bench/million.py).
+    ("articles", ["first_seen"], False),
+    ("versions", ["fetched_at"], False),
+    ("flags", ["created_at"], False),
+    # stories (veille.stories) and source health (veille.health)
+    ("articles", ["story_id"], False),
+    ("flags", ["topic", "story_id"], False),
+    ("story_texts", ["body_hash"], False),
+    ("story_texts", ["story_id"], False),
+    ("story_texts", ["first_seen"], False),
+    ("crawl_methods", ["crawl_id", "method"], True),
 ]
 
 # table -> columns indexed by FTS5
@@ -232,6 +299,22 @@ def _index_name(table: str, columns: list[str]) -> str:
     return "idx_{}_{}".format(table, "_".join(columns))
 
 
+def _creation_order() -> list[tuple[str, dict]]:
+    """:data:`TABLES` ordered so that a table comes after the tables its foreign keys
+    point to (sqlite-utils checks they exist); the order of :data:`TABLES` otherwise."""
+    done: list[str] = []
+    pending = list(TABLES)
+    while pending:
+        for name in pending:
+            if all(other == name or other in done for _, other, _ in TABLES[name]["fks"]):
+                break
+        else:
+            raise RuntimeError(f"foreign-key cycle among {pending}")
+        done.append(name)
+        pending.remove(name)
+    return [(name, TABLES[name]) for name in done]
+
+
 def ensure_schema(db: sqlite_utils.Database) -> bool:
     """Create or complete the schema; return True if anything was changed.
 
@@ -248,7 +331,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
                 f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
             )
         existing = set(db.table_names())
-        for name, spec in TABLES.items():
+        for name, spec in _creation_order():
             table = db[name]
             if name not in existing:
                 table.create(
@@ -261,9 +344,12 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
                 changed = True
             else:
                 have = {c.name for c in table.columns}
+                fk_of = {col: (other, other_col) for col, other, other_col in spec["fks"]}
                 for col, typ in spec["columns"].items():
                     if col not in have:
-                        table.add_column(col, typ, not_null_default=spec["defaults"].get(col))
+                        other, other_col = fk_of.get(col, (None, None))
+                        table.add_column(col, typ, fk=other, fk_col=other_col,
+                                         not_null_default=spec["defaults"].get(col))
                         changed = True
         for name, cols, unique in INDEXES:
             iname = _index_name(name, cols)

@@ -129,6 +129,11 @@ _SQL_TOUCH = (
     "UPDATE articles SET last_seen=?, etag=COALESCE(?, etag),"
     " last_modified=COALESCE(?, last_modified), check_interval=?, next_check_at=? WHERE id=?"
 )
+# how many article pages each extraction method produced in a crawl (veille.health)
+_SQL_METHOD_COUNT = (
+    "INSERT INTO crawl_methods (crawl_id, method, pages) VALUES (?, ?, ?)"
+    " ON CONFLICT(crawl_id, method) DO UPDATE SET pages = pages + excluded.pages"
+)
 _SQL_COUNTS = (
     "UPDATE crawls SET fetched=fetched+?, new=new+?, updated=updated+?, unchanged=unchanged+?,"
     " duplicate=duplicate+? WHERE id=?"
@@ -433,6 +438,12 @@ class Store:
                 outcomes.append(outcome)
             ex(_SQL_COUNTS, (len(prepared) - len(invalid), counts["new"], counts["updated"],
                              counts["unchanged"], counts["duplicate"], crawl_id))
+            methods: dict[str, int] = {}
+            for p in prepared:
+                if p is not None and p[4][8]:  # meta[8]: method
+                    methods[p[4][8]] = methods.get(p[4][8], 0) + 1
+            for method, n in methods.items():
+                ex(_SQL_METHOD_COUNT, (crawl_id, method, n))
             if invalid:
                 now = utcnow()
                 self.conn.executemany(

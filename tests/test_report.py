@@ -57,7 +57,7 @@ def run(tmp_path):
 def test_report_contents(run):
     store, flags, (c2, c3) = run
     report = build_report(store, flags, [{"id": c2}, {"id": c3}])
-    assert set(report) == {"generated_at", "crawls", "topics", "failures"}
+    assert set(report) == {"generated_at", "crawls", "topics", "repeats", "failures", "health"}
     assert list(report["topics"]) == ["otan", "secu"]
     otan = report["topics"]["otan"]
     assert [(i["kind"], i["title"], i["in_change"]) for i in otan] == [

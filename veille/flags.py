@@ -30,6 +30,15 @@ Decisions:
   and sets ``crawls.flagged_at`` in it. A crawl flagged while still running is flagged
   again by :func:`flag_pending` once it has ended (``flagged_at < finished_at``).
 - Flags are history: removing a topic or changing its query does not delete its flags.
+- **The same story elsewhere** (:mod:`veille.stories`): ``story_id`` is the story of the
+  flagged text. A flag that repeats one already raised for the topic from another
+  article (another URL or source) is still recorded, with ``duplicate_of_flag`` = the
+  first flag (the root, never a copy): for a ``new`` flag, any earlier flag of the topic
+  on the same story; for an ``updated`` flag, one on the same text elsewhere (same body,
+  or the text it was linked to exactly or nearly), so that one site's update copied by
+  its sister sites is one alert while a real update of a story is another. The report
+  lists copies under their first flag ("also at") and notifications count only the
+  first (:mod:`veille.report`).
 
 Speed: each distinct text is tokenized once (:class:`veille.topics.TextIndex`) and every
 topic is tested on it; the changed text of an update is only indexed when some topic
@@ -51,11 +60,26 @@ __all__ = ["sync_topics", "flag_crawl", "flag_pending", "backfill", "list_flags"
 log = logging.getLogger(__name__)
 
 FLAG_COLUMNS = ("id", "topic", "article_id", "content_hash", "kind", "crawl_id", "created_at",
-                "terms", "in_change")
+                "terms", "in_change", "story_id", "duplicate_of_flag")
 
 _SQL_INSERT_FLAG = (
     "INSERT OR IGNORE INTO flags (topic, article_id, content_hash, kind, crawl_id, created_at,"
-    " terms, in_change) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " terms, in_change, story_id, duplicate_of_flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQL_STORY = "SELECT story_id, body_hash, how, matched_hash FROM story_texts WHERE hash = ?"
+# the first flag of a topic for a story from another article (its root if itself a copy)
+_SQL_FIRST_OF_STORY = (
+    "SELECT coalesce(duplicate_of_flag, id) FROM flags WHERE topic = ? AND story_id = ?"
+    " AND article_id <> ? ORDER BY id LIMIT 1"
+)
+# for an update: the same text elsewhere (same body, or linked exactly/near to it)
+_SQL_FIRST_OF_TEXT = (
+    "SELECT coalesce(f.duplicate_of_flag, f.id) FROM flags f"
+    " LEFT JOIN story_texts s ON s.hash = f.content_hash"
+    " WHERE f.topic = ? AND f.story_id = ? AND f.article_id <> ?"
+    " AND (s.body_hash = ? OR f.content_hash = ?"
+    "      OR (s.how IN ('exact', 'near') AND s.matched_hash = ?))"
+    " ORDER BY f.id LIMIT 1"
 )
 
 _SQL_CRAWL_VERSIONS = (
@@ -148,13 +172,42 @@ def _changed_text(conn, added: str | None, previous_hash: str, text: str) -> str
     return diff_texts(row[0] if row else "", text).changed_text
 
 
+def _first_flag(conn, topic: str, article_id: int, h: str, kind: str, story) -> int | None:
+    """The flag this one repeats: for a new article, the first flag of the topic for the
+    same story from another article; for an update, the first one of the same text
+    elsewhere (same body, or the text it was linked to exactly or nearly). None: an alert."""
+    if story is None or story[0] is None:
+        return None
+    story_id, body_hash, how, matched = story
+    if kind == "new":
+        r = conn.execute(_SQL_FIRST_OF_STORY, (topic, story_id, article_id)).fetchone()
+    else:
+        near = matched if how in ("exact", "near") else None
+        r = conn.execute(_SQL_FIRST_OF_TEXT, (topic, story_id, article_id, body_hash, near,
+                                              h)).fetchone()
+    return r[0] if r else None
+
+
 def _insert(conn, candidates: list[tuple]) -> list[dict]:
-    """INSERT OR IGNORE each candidate row (FLAG_COLUMNS without id); return those inserted."""
+    """INSERT OR IGNORE each candidate row (FLAG_COLUMNS without id, story_id and
+    duplicate_of_flag); return those inserted. ``story_id`` is the story of the text
+    (:mod:`veille.stories`), ``duplicate_of_flag`` the flag it repeats (:func:`_first_flag`),
+    looked up row by row so that copies within one batch point at the first one."""
     inserted = []
+    stories: dict[str, tuple | None] = {}
     for values in candidates:
-        cur = conn.execute(_SQL_INSERT_FLAG, values)
+        topic, article_id, h, kind = values[:4]
+        if h not in stories:
+            stories[h] = conn.execute(_SQL_STORY, (h,)).fetchone()
+        story = stories[h]
+        if conn.execute("SELECT 1 FROM flags WHERE topic = ? AND content_hash = ?",
+                        (topic, h)).fetchone():
+            continue  # this text already flagged the topic
+        first = _first_flag(conn, topic, article_id, h, kind, story)
+        row = (*values, story[0] if story else None, first)
+        cur = conn.execute(_SQL_INSERT_FLAG, row)
         if cur.rowcount == 1:
-            inserted.append(dict(zip(FLAG_COLUMNS, (cur.lastrowid, *values))))
+            inserted.append(dict(zip(FLAG_COLUMNS, (cur.lastrowid, *row))))
     return inserted
 
 
@@ -182,11 +235,22 @@ def _crawl_candidates(conn, crawl_id: int, topics: list[Topic], now: str) -> lis
     return candidates
 
 
-def flag_crawl(store, crawl_id: int, topics: Sequence[Topic]) -> list[dict]:
+def flag_crawl(store, crawl_id: int, topics: Sequence[Topic], *, stories: bool = True) -> list[dict]:
     """Flag the versions stored by crawl ``crawl_id`` that match a topic; set the crawl's
     ``flagged_at``. Returns the flag rows inserted (dicts with ``id``; ``terms`` as the
-    stored JSON string). Idempotent. Raises KeyError for an unknown crawl."""
+    stored JSON string). Idempotent. Raises KeyError for an unknown crawl.
+
+    First (``stories=True``) the crawl's texts are linked to stories
+    (:func:`veille.stories.link_stories`, its own transaction): each flag gets the
+    ``story_id`` of its text, and ``duplicate_of_flag`` when it repeats a flag of the same
+    topic from another article (see the module docstring)."""
     topics = _check_topics(topics)
+    if store.conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
+        raise KeyError(f"no crawl {crawl_id}")
+    if stories:
+        from veille.stories import link_stories
+
+        link_stories(store, crawl_id)
     with _Tx(store.conn) as conn:
         if conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
             raise KeyError(f"no crawl {crawl_id}")

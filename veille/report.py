@@ -12,19 +12,33 @@ The report dict::
                  "not_modified", "flagged_at", ...any key the caller gave}],
      "topics": {name: [{"kind", "in_change", "title", "published", "url", "source", "terms",
                         "article_id", "content_hash", "flag_id", "crawl_id", "created_at",
-                        "also_at"}]},
-     "failures": [{"id", "source", "status", "reason"}]}
+                        "also_at", "story_id", "also_flagged"}]},
+     "repeats": {name: [{...the same keys..., "first": {"flag_id", "kind", "title", "url",
+                                                        "source", "created_at"}}]},
+     "failures": [{"id", "source", "status", "reason"}],
+     "health": [{"source", "crawl_id", "issues", ...}]}
 
 - ``topics`` holds only topics with flags, names sorted; in each, ``new`` before
   ``updated``, then the most recently published first. ``in_change`` is a bool, ``terms``
   a list. ``title`` (the headline, else the page title), ``published``, ``url`` and
   ``source`` are the article's current ones;
   ``also_at`` the other URLs whose current text is the same (duplicates).
+- **The same story elsewhere**: a flag that repeats an earlier one of its topic
+  (``flags.duplicate_of_flag``, see :mod:`veille.flags`) is not an item of ``topics``:
+  when its first flag is in the report it is listed in that item's ``also_flagged``
+  (``{"flag_id", "kind", "url", "source", "title", "published"}``; rendered "also at:
+  URL (source)"); otherwise (the first one was reported by an earlier run) it goes to
+  ``repeats``, with ``first`` saying where the story was seen first. Neither counts as
+  news (:func:`has_news`) nor is notified as such.
 - ``crawls``: the crawls given (dicts with at least ``id``, or ids), completed from the
   store; when None, the crawls the flags come from.
 - ``failures``: the crawls whose status is neither ``finished`` nor ``running``, with a
   reason: the caller's ``reason`` or ``error`` key if any, else the crawl's
   ``finish_reason``.
+- ``health``: the sources of the report's crawls that look unwell (their last crawl in the
+  report yielded no article, fell back from its site rules to generic extraction, or
+  failed more pages than it stored), as :func:`veille.health.source_health` describes
+  them; sources in good health are left out.
 """
 
 from __future__ import annotations
@@ -99,6 +113,20 @@ def _crawls(conn, given: list | None, flags: list[dict]) -> list[dict]:
     return out
 
 
+def _flag_info(conn, ids: set[int]) -> dict[int, dict]:
+    """Where the flags ``ids`` were raised: their kind, article URL, source, title."""
+    out: dict[int, dict] = {}
+    cols = ("flag_id", "kind", "created_at", "url", "source", "title", "published")
+    for chunk in _chunks(sorted(ids)):
+        for r in conn.execute(
+                "SELECT f.id, f.kind, f.created_at, a.url, a.source,"
+                " coalesce(a.headline, a.title), a.published FROM flags f"
+                " LEFT JOIN articles a ON a.id = f.article_id"
+                f" WHERE f.id IN ({', '.join('?' * len(chunk))})", chunk):
+            out[r[0]] = dict(zip(cols, r))
+    return out
+
+
 def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> dict:
     """The report of ``flags`` (rows of the ``flags`` table, as :func:`veille.flags.flag_crawl`
     returns them) and ``crawls`` (see the module docstring)."""
@@ -107,9 +135,11 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
     arts = _articles(conn, [f["article_id"] for f in flags])
     also = _also_at(conn, {(f["content_hash"], f["article_id"]) for f in flags})
     topics: dict[str, list[dict]] = {}
+    by_flag: dict[int, dict] = {}
+    copies: list[tuple[dict, dict]] = []
     for f in flags:
         a = arts.get(f["article_id"], {})
-        topics.setdefault(f["topic"], []).append({
+        item = {
             "kind": f["kind"],
             "in_change": bool(f["in_change"]),
             "title": a.get("headline") or a.get("title") or "",
@@ -123,7 +153,26 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
             "crawl_id": f.get("crawl_id"),
             "created_at": f.get("created_at"),
             "also_at": also.get((f["content_hash"], f["article_id"]), []),
-        })
+            "story_id": f.get("story_id"),
+            "also_flagged": [],
+        }
+        if f.get("duplicate_of_flag") is not None:
+            copies.append((f, item))
+            continue
+        topics.setdefault(f["topic"], []).append(item)
+        if f.get("id") is not None:
+            by_flag[f["id"]] = item
+    repeats: dict[str, list[dict]] = {}
+    earlier = _flag_info(conn, {f["duplicate_of_flag"] for f, _ in copies
+                                if f["duplicate_of_flag"] not in by_flag})
+    for f, item in sorted(copies, key=lambda c: c[0].get("id") or 0):
+        first = by_flag.get(f["duplicate_of_flag"])
+        if first is not None:
+            first["also_flagged"].append({k: item[k] for k in
+                                          ("flag_id", "kind", "url", "source", "title", "published")})
+        else:
+            item["first"] = earlier.get(f["duplicate_of_flag"], {"flag_id": f["duplicate_of_flag"]})
+            repeats.setdefault(f["topic"], []).append(item)
     for items in topics.values():
         items.sort(key=lambda i: i["flag_id"] or 0)
         items.sort(key=lambda i: i["published"] or "", reverse=True)
@@ -138,8 +187,29 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
         "generated_at": _now(),
         "crawls": crawl_rows,
         "topics": {name: topics[name] for name in sorted(topics)},
+        "repeats": {name: repeats[name] for name in sorted(repeats)},
         "failures": failures,
+        "health": _health(store, crawl_rows),
     }
+
+
+def _health(store, crawl_rows: list[dict]) -> list[dict]:
+    """Source health for the last crawl of each source in the report (unwell ones only)."""
+    from veille.health import source_health
+
+    last: dict[str, int] = {}
+    for c in crawl_rows:
+        if c.get("source") and c.get("id") is not None and c.get("status") != "running":
+            last[c["source"]] = max(last.get(c["source"], 0), int(c["id"]))
+    out = []
+    for source in sorted(last):
+        try:
+            h = source_health(store, source, crawl_id=last[source])
+        except Exception as e:  # a report must never fail on its health section
+            h = {"source": source, "crawl_id": last[source], "issues": [f"health check failed: {e}"]}
+        if h.get("issues"):
+            out.append(h)
+    return out
 
 
 def has_news(report: dict) -> bool:
@@ -184,10 +254,28 @@ def render_text(report: dict) -> str:
             details = []
             if i.get("terms"):
                 details.append("terms: " + ", ".join(i["terms"]))
-            if i.get("also_at"):
-                details.append("also at: " + " ".join(i["also_at"]))
+            elsewhere = list(i.get("also_at") or [])
+            elsewhere += [f"{c.get('url') or '?'} ({c.get('source') or '?'})"
+                          for c in i.get("also_flagged") or []]
+            if elsewhere:
+                details.append("also at: " + " ".join(elsewhere))
             if details:
                 lines.append("  " + "; ".join(details))
+    repeats = {k: v for k, v in report.get("repeats", {}).items() if v}
+    if repeats:
+        lines += ["", "already reported (the same story at another URL or source):"]
+        for name, items in repeats.items():
+            for i in items:
+                first = i.get("first") or {}
+                lines.append(f"  {name}: {i.get('title') or '(no title)'}")
+                lines.append(f"    {i.get('url') or ''} ({i.get('source') or '?'});"
+                             f" first at {first.get('url') or '?'} ({first.get('source') or '?'})"
+                             + (f", {first['created_at'][:10]}" if first.get("created_at") else ""))
+    if report.get("health"):
+        lines += ["", "health:"]
+        from veille.health import describe
+
+        lines += [f"  {describe(h)}" for h in report["health"]]
     if report.get("failures"):
         lines += ["", "failures:"]
         for f in report["failures"]:
