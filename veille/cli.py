@@ -10,6 +10,7 @@
     veille watch [--config PATH] ...                   = python scheduler.py (the daemon)
     veille serve [--port P] [--db PATH] ...            Datasette on the store, read-only
     veille extract PAGE.html --url URL [--body-only]   the text a page gives, and the method
+    veille ingest [--redis URL] [--drain] ...          store what distributed workers queued
 
 Topics live in the config file (``veille.toml`` in the current directory unless
 ``--config PATH``). The store is ``--db``, else the config's ``[store] path`` (relative
@@ -272,10 +273,15 @@ def cmd_replica(args) -> int:
 
 
 def _delegate(argv: list[str]) -> int | None:
-    """``run``, ``watch``, ``serve`` and ``extract`` hand their arguments to their own programs."""
-    if not argv or argv[0] not in ("run", "watch", "serve", "extract"):
+    """``run``, ``watch``, ``serve``, ``extract`` and ``ingest`` hand their arguments to their
+    own programs."""
+    if not argv or argv[0] not in ("run", "watch", "serve", "extract", "ingest"):
         return None
     command, rest = argv[0], list(argv[1:])
+    if command == "ingest":
+        from veille.ingest import main as ingest_main
+
+        return ingest_main(rest)
     if command == "extract":
         from veille.extract import main as extract_main
 
@@ -304,6 +310,7 @@ def main(argv=None) -> int:
     sub.add_parser("watch", help="the scheduler daemon (scheduler.py)")
     sub.add_parser("serve", help="open the store in Datasette, read-only")
     sub.add_parser("extract", help="the text a saved page gives, and the method (PAGE.html --url URL)")
+    sub.add_parser("ingest", help="store what distributed workers queued in Redis (--drain: and exit)")
 
     p = sub.add_parser("export", help="write every article in the text format (or as JSON lines)")
     p.add_argument("--out", required=True, help="output folder (for jsonl, '-' writes to stdout)")
