@@ -45,6 +45,21 @@ Decisions:
   :data:`KILL_GRACE` seconds after that; its row is marked ``failed``/``timeout``. A
   non-zero exit marks it ``failed``/``exit code N: <last stderr line>``; a crawl that never
   wrote a row gets one (``crashed before starting``). The stderr tail goes to our log.
+- Distributed (a ``[distributed]`` table, see :mod:`veille.config`): a crawl is one Redis
+  run (``scrapers/distributed.py``), id ``<source>-<UTC time>-<8 hex>``, of ``workers``
+  copies of the same ``scrapy crawl`` (``-s VEILLE_RUN_ID=<run>``; the URL through the
+  environment, as it may hold a password), each in its own process group, all under the
+  source's lock, the timeout escalation applied to each. ``ingest = "inline"``: a thread of
+  the scheduler stores the run's items while the workers crawl (under the key prefix
+  ``<prefix>:inline:<source>``, so it never takes another crawl's items) and drains the
+  rest after they exit (``Ingest.loop(drain=True)``); it does not flag (as for a local
+  crawl, the flag step does). ``ingest = "daemon"``: a ``veille ingest`` (default prefix)
+  stores them; the scheduler waits for it to close the run's row, up to the source's
+  timeout but at least :data:`INGEST_GRACE` s after the workers exit, and records the row
+  failed if it does not. The row (``crawl_of_run``) is recorded as above: a timeout, or a
+  worker's non-zero exit (the first failing worker's code and last line), makes it
+  ``failed`` (a row is inserted if the run has none). Its flags are reported even when
+  ``veille ingest`` flagged them first. A missing Redis URL or scrapy-redis: exit 2.
 - SIGTERM/SIGINT: no new crawl starts; a running crawl gets SIGINT (then the escalation
   above) and ends ``interrupted`` (not a failure); what it stored is flagged and reported;
   exit 0 (or 1 in ``--once`` if an earlier crawl failed). Repeated signals change nothing.
@@ -64,6 +79,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -80,6 +96,8 @@ DEFAULT_TIMEOUT = dt.timedelta(hours=1)
 STOP_GRACE = 10.0  # seconds between the first SIGINT and the second (forced stop)
 KILL_GRACE = 5.0  # seconds between the forced stop and SIGKILL
 TAIL_LINES = 20
+INGEST_GRACE = 30.0  # ingest = "daemon": least wait for `veille ingest` to close a run's row
+REDIS_PREFIX = "veille"  # scrapers.distributed.DEFAULT_PREFIX (not imported: scrapy is heavy)
 DONE = ("finished", "failed")  # the statuses that count as "the source ran"
 
 
@@ -213,13 +231,18 @@ class Runner:
                 return None
             if self.stopping:
                 return None
+            if self.config.distributed is not None:
+                return self._run_distributed(source, lock)
             return self._run(source, lock, before)
         finally:
             lock.release()
 
     def _run(self, source: SourceConfig, lock: FileLock, before: int) -> dict:
         timeout = (source.timeout or DEFAULT_TIMEOUT).total_seconds()
-        env = {**os.environ, "VEILLE_DB": str(self.db)}
+        # A local crawl stores its own items: a VEILLE_REDIS_URL left in the environment
+        # would turn it into a Redis worker that no ingest reads ([distributed] does that).
+        env = {k: v for k, v in os.environ.items() if k != "VEILLE_REDIS_URL"}
+        env["VEILLE_DB"] = str(self.db)
         log.info("%s: crawling (spider %s, timeout %ss)", source.name, source.spider, int(timeout))
         with tempfile.TemporaryFile() as out:
             proc = subprocess.Popen(
@@ -237,39 +260,146 @@ class Runner:
             tail = _tail(out)
         return self._record(source, proc, before, why, tail)
 
+    # -- one distributed crawl ---------------------------------------------------
+    def _run_distributed(self, source: SourceConfig, lock: FileLock) -> dict | None:
+        """The crawl as ``[distributed] workers`` processes of one Redis run; its items
+        stored by this process (``ingest = "inline"``) or by a running ``veille ingest``
+        (``"daemon"``); the row of the run recorded as :meth:`_run` does."""
+        d = self.config.distributed
+        url = d.redis_url()
+        timeout = (source.timeout or DEFAULT_TIMEOUT).total_seconds()
+        run_id = f"{source.name}-{now_utc():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        prefix = str(source.settings.get("VEILLE_REDIS_PREFIX") or REDIS_PREFIX)
+        if d.ingest == "inline":  # this run's items only: never another source's run
+            prefix = f"{prefix}:inline:{source.name}"
+        # The URL (it may hold a password) goes through the environment, not argv.
+        env = {**os.environ, "VEILLE_DB": str(self.db), "VEILLE_REDIS_URL": url}
+        cmd = crawl_command(source, self.config.path) + [
+            "-s", f"VEILLE_RUN_ID={run_id}", "-s", f"VEILLE_REDIS_PREFIX={prefix}"]
+        log.info("%s: crawling (spider %s, run %s, %d worker(s), ingest %s, timeout %ss)", source.name,
+                 source.spider, run_id, d.workers, d.ingest, int(timeout))
+        run = {"id": run_id, "rc": 0, "error": None}
+        ingest = _LiveIngest(url, self.db, prefix, run_id) if d.ingest == "inline" else None
+        if ingest is not None:
+            ingest.start()
+        procs: list[subprocess.Popen] = []
+        outs: list = []
+        why, tail = "exit", []
+        try:
+            try:
+                for _ in range(d.workers):
+                    out = tempfile.TemporaryFile()
+                    outs.append(out)
+                    proc = subprocess.Popen(
+                        cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                        start_new_session=True, pass_fds=(lock.fd,))
+                    procs.append(proc)
+                    self.children[proc.pid] = proc
+                why = self._wait_all(procs, timeout)
+            finally:
+                for proc in procs:
+                    if proc.poll() is None:  # an exception: never leave a worker behind
+                        _signal_group(proc, signal.SIGKILL)
+                        proc.wait()
+                    self.children.pop(proc.pid, None)
+            tails = [_tail(out) for out in outs]
+            failed = [(p.returncode, t) for p, t in zip(procs, tails) if p.returncode != 0]
+            if failed:  # the first worker that failed speaks for the run
+                run["rc"], tail = failed[0]
+                if len(procs) > 1:
+                    log.warning("%s: %d of %d workers of run %s failed (exit codes %s)", source.name,
+                                len(failed), len(procs), run_id, ", ".join(str(rc) for rc, _ in failed))
+            else:
+                tail = tails[0] if tails else []
+        finally:
+            for out in outs:
+                out.close()
+            if ingest is not None:
+                ingest.finish()  # drains what the workers left, then ends
+                run["error"] = ingest.error
+        if ingest is None:
+            run["error"] = self._await_ingest(url, prefix, run_id, timeout, all_failed=bool(procs) and all(
+                p.returncode != 0 for p in procs))
+        return self._record(source, None, 0, why, tail, run=run)
+
+    def _await_ingest(self, url: str, prefix: str, run_id: str, timeout: float, all_failed: bool) -> str | None:
+        """``ingest = "daemon"``: wait until ``veille ingest`` has closed the run's row, up
+        to ``timeout`` but at least :data:`INGEST_GRACE` s (:data:`STOP_GRACE` s when
+        stopping). Return None, or why the row is not closed."""
+        from veille.ingest import crawl_of_run
+
+        if all_failed and not _run_started(url, prefix, run_id):
+            return None  # no worker got as far as Redis: no row is coming
+        start = time.monotonic()
+        deadline = start + max(timeout, INGEST_GRACE)
+        stop_at = None
+        with Store(self.db) as store:
+            while True:
+                row = crawl_of_run(store, run_id)
+                if row is not None and row["status"] != "running":
+                    return None
+                now = time.monotonic()
+                if self.stopping and stop_at is None:
+                    stop_at = now + STOP_GRACE
+                if now >= deadline or (stop_at is not None and now >= stop_at):
+                    return (f"`veille ingest` did not {'finish' if row else 'start'} run {run_id} within"
+                            f" {int(now - start)}s (is it running, on {_redact(url)}?)")
+                time.sleep(0.5)
+
     def _wait(self, proc: subprocess.Popen, timeout: float) -> str:
         """Wait for the crawl; return 'exit', 'timeout' or 'stopped'."""
+        return self._wait_all([proc], timeout)
+
+    def _wait_all(self, procs: list[subprocess.Popen], timeout: float) -> str:
+        """Wait for every process (one crawl, or the workers of a distributed one); past
+        ``timeout`` or when stopping, each one still running gets the escalation of the
+        module's docstring. Return 'exit', 'timeout' or 'stopped'."""
         why, deadline, step = "exit", time.monotonic() + timeout, 0
         next_at = deadline
         while True:
-            try:
-                proc.wait(0.2)
+            live = [p for p in procs if p.poll() is None]
+            if not live:
                 return why
+            try:
+                live[0].wait(0.2)
+                continue
             except subprocess.TimeoutExpired:
                 pass
+            live = [p for p in live if p.poll() is None]
             now = time.monotonic()
             if step == 0 and (self.stopping or now >= deadline):
                 why = "stopped" if self.stopping and now < deadline else "timeout"
-                log.warning("crawl %s: %s; SIGINT", proc.pid, why)
-                _signal_group(proc, signal.SIGINT)
+                for p in live:
+                    log.warning("crawl %s: %s; SIGINT", p.pid, why)
+                    _signal_group(p, signal.SIGINT)
                 step, next_at = 1, now + STOP_GRACE
             elif step == 1 and now >= next_at:
-                log.warning("crawl %s: still running %ss after SIGINT; forcing", proc.pid, STOP_GRACE)
-                _signal_group(proc, signal.SIGINT)
+                for p in live:
+                    log.warning("crawl %s: still running %ss after SIGINT; forcing", p.pid, STOP_GRACE)
+                    _signal_group(p, signal.SIGINT)
                 step, next_at = 2, now + KILL_GRACE
             elif step == 2 and now >= next_at:
-                log.error("crawl %s: SIGKILL", proc.pid)
-                _signal_group(proc, signal.SIGKILL)
+                for p in live:
+                    log.error("crawl %s: SIGKILL", p.pid)
+                    _signal_group(p, signal.SIGKILL)
                 step = 3
 
-    def _record(self, source: SourceConfig, proc: subprocess.Popen, before: int, why: str,
-                tail: list[str]) -> dict | None:
-        """Make the crawl's row tell what happened; return it."""
-        rc = proc.returncode
+    def _record(self, source: SourceConfig, proc: subprocess.Popen | None, before: int, why: str,
+                tail: list[str], run: dict | None = None) -> dict | None:
+        """Make the crawl's row tell what happened; return it. A distributed crawl gives
+        ``run`` (see :meth:`_run_distributed`) instead of ``proc``: its row is the one the
+        ingest opened for the run id."""
+        rc = proc.returncode if run is None else run["rc"]
         with Store(self.db) as store:
-            r = store.conn.execute(
-                "SELECT id, status FROM crawls WHERE source = ? AND pid = ? AND id > ?"
-                " ORDER BY id DESC LIMIT 1", (source.name, proc.pid, before)).fetchone()
+            if run is None:
+                r = store.conn.execute(
+                    "SELECT id, status FROM crawls WHERE source = ? AND pid = ? AND id > ?"
+                    " ORDER BY id DESC LIMIT 1", (source.name, proc.pid, before)).fetchone()
+            else:
+                from veille.ingest import crawl_of_run
+
+                found = crawl_of_run(store, run["id"])
+                r = (found["id"], found["status"]) if found else None
             crawl_id, status = r if r else (None, None)
             last = tail[-1][:240] if tail else ""
             exit_text = f"exit code {rc}" if rc >= 0 else f"killed by {signal.Signals(-rc).name}"
@@ -283,12 +413,15 @@ class Runner:
                 new_status, reason = "failed", f"{exit_text}: {last}" if last else exit_text
                 if crawl_id is None:
                     reason = "crashed before starting " + f"({reason})"
+            elif run is not None and run.get("error"):  # the ingest's trouble
+                new_status, reason = "failed", run["error"]
             elif crawl_id is None:
                 new_status, reason = "failed", "exited without recording a crawl"
             elif status == "running":
                 new_status, reason = "failed", "exited without finishing the crawl"
             if new_status and crawl_id is None and why != "stopped":
-                crawl_id = store.start_crawl(source.name, spider=source.spider, args=source.args)
+                args = source.args if run is None else {**source.args, "run": run["id"]}
+                crawl_id = store.start_crawl(source.name, spider=source.spider, args=args)
             if new_status and crawl_id is not None:
                 store.finish_crawl(crawl_id, new_status, reason)
             row = store.crawl(crawl_id) if crawl_id is not None else None
@@ -312,6 +445,8 @@ class Runner:
         with self.lock, self.lock_file("flags"), Store(self.db) as store:
             sync_topics(store, self.config.topics)
             flags = flag_pending(store, self.config.topics)
+            if self.config.distributed is not None and crawls:  # `veille ingest` may flag too
+                flags += _flags_of(store, [c["id"] for c in crawls], {f["id"] for f in flags})
             if not always and not flags and not crawls:
                 return None
             report = build_report(store, flags, crawls=[c["id"] for c in crawls])  # fresh rows
@@ -339,6 +474,104 @@ class Runner:
             if not ok and (url, error) not in self.warned:
                 log.warning("notification to %s failed: %s", url, error)
                 self.warned.add((url, error))
+
+
+def _flags_of(store: Store, crawl_ids: list[int], have: set[int]) -> list[dict]:
+    """The flags of the versions these crawls stored, but those in ``have`` (ids): with
+    ``ingest = "daemon"`` a ``veille ingest`` given the topics flags the runs it closes
+    before the scheduler does, and the report must still show them."""
+    from veille.flags import FLAG_COLUMNS
+
+    marks = ", ".join("?" * len(crawl_ids))
+    out = store.conn.execute(f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE crawl_id IN ({marks})"
+                             " ORDER BY id", crawl_ids).fetchall()
+    return [f for f in (dict(zip(FLAG_COLUMNS, r)) for r in out) if f["id"] not in have]
+
+
+class _LiveIngest(threading.Thread):
+    """``ingest = "inline"``: stores the items of one run while its workers crawl (so they
+    do not pile up in Redis), then, once :meth:`finish` is called, drains what is left and
+    closes the run's row (:meth:`veille.ingest.Ingest.loop` with ``drain``). Its key prefix
+    is the source's own (one crawl of a source at a time): it never takes another run's
+    items. No flagging here (``flag_and_report`` does it); no validators published (the
+    workers are local and read them from the store)."""
+
+    def __init__(self, url: str, db: Path, prefix: str, run_id: str):
+        super().__init__(name=f"ingest-{run_id}", daemon=True)
+        self.url, self.db, self.prefix = url, db, prefix
+        self.done = threading.Event()
+        self.error: str | None = None
+
+    def finish(self) -> None:
+        self.done.set()
+        self.join()
+
+    def run(self) -> None:
+        try:
+            import redis
+
+            from veille.ingest import Ingest
+
+            class Local(Ingest):
+                def publish_known(self, source: str) -> int:
+                    return 0
+
+            server = redis.Redis.from_url(self.url)
+            try:
+                with Store(self.db) as store:
+                    ing = Local(server, store, topics=(), prefix=self.prefix, poll=0.5)
+                    warned = False
+                    while not self.done.is_set():
+                        try:
+                            ing.replay_leftovers()  # (a batch a Redis error interrupted)
+                            while not self.done.is_set():
+                                raws = ing.pop(block=True)
+                                if raws:
+                                    ing.handle(raws)
+                        except redis.RedisError as e:  # the workers wait for Redis too
+                            if not warned:
+                                log.warning("ingest of %s: %s; retrying", self.prefix, e)
+                                warned = True
+                            self.done.wait(1.0)
+                    ing.loop(drain=True)
+            finally:
+                server.close()
+        except Exception as e:
+            log.exception("ingest of %s failed", self.prefix)
+            self.error = f"ingest failed: {type(e).__name__}: {e}"[:240]
+
+
+def _run_started(url: str, prefix: str, run_id: str) -> bool:
+    """Did a worker of the run reach Redis (a heartbeat key, alive or closed)? True when
+    Redis cannot tell."""
+    try:
+        import redis
+
+        from scrapers.distributed import RunKeys
+
+        server = redis.Redis.from_url(url)
+        try:
+            return next(iter(server.scan_iter(match=RunKeys(prefix, run_id).heartbeat("*"), count=1000)),
+                        None) is not None
+        finally:
+            server.close()
+    except Exception:
+        return True
+
+
+def _redact(url: str) -> str:
+    """The URL without its password."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        host = parts.netloc.rpartition("@")[2]
+        user = f"{parts.username}:***@" if parts.username else ":***@"
+        return urlunsplit(parts._replace(netloc=user + host))
+    except ValueError:
+        return "(a bad URL)"
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
@@ -442,6 +675,25 @@ def db_path(arg: str | None, config: Config) -> Path:
     return config.db_path(arg).resolve()
 
 
+def distributed_problem(config: Config) -> str | None:
+    """Why the ``[distributed]`` crawls cannot start (no Redis URL, no redis package)."""
+    from veille.config import redis_url_problem
+
+    where = f"{config.path or 'veille.toml'}:{config.distributed.line or 1}: [distributed]"
+    url = config.distributed.redis_url()
+    if not url:
+        return f"{where} has no 'redis' URL and $VEILLE_REDIS_URL is not set"
+    problem = redis_url_problem(url)
+    if problem:
+        return f"{where}: $VEILLE_REDIS_URL: {problem}"
+    try:
+        import redis  # noqa: F401
+        import scrapy_redis  # noqa: F401
+    except ImportError as e:
+        return f"{where}: {e.name or 'scrapy-redis'} is not installed: pip install 'veille[distributed]'"
+    return None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scheduler.py", description=(
         "Re-crawl each source on its schedule and flag new or updated articles on the "
@@ -491,6 +743,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (ROOT / "scrapy.cfg").is_file():
         print(f"scheduler.py: no scrapy.cfg in {ROOT}", file=sys.stderr)
         return 2
+    if config.distributed is not None:
+        problem = distributed_problem(config)
+        if problem:
+            print(f"scheduler.py: {problem}", file=sys.stderr)
+            return 2
     runner = Runner(config, db_path(args.db, config), as_json=args.json, json_lines=not args.once)
     if args.once:
         return run_once(runner, sources, args.all)

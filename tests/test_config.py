@@ -195,9 +195,9 @@ name = "b"
         ("[[sources]]\nname = \"a\"\nname = \"b\"\n", 3, "TOML syntax error: Cannot overwrite a value (column 11)"),
         ('[[topics]]\nname = "x"\nquery = "unterminated\n', 3, None),
         # unknown keys, did-you-mean
-        ("bogus = 1\n", 1, "unknown key 'bogus' in the file (known keys: sources, topics, notify, store)"),
+        ("bogus = 1\n", 1, "unknown key 'bogus' in the file (known keys: sources, topics, notify, store, distributed)"),
         ("[notfy]\nurls = []\n", 1, "unknown key 'notfy' in the file (did you mean 'notify'? known keys: "
-                                    "sources, topics, notify, store)"),
+                                    "sources, topics, notify, store, distributed)"),
         (SRC.format(line7='evry = "2h"'), 8,
          "unknown key 'evry' in [[sources]] #2 (did you mean 'every'? known keys: name, spider, every, cron, "
          "args, settings, timeout, site, base_url, feeds, sitemaps, listings, article_pattern, selectors)"),

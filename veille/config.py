@@ -37,6 +37,11 @@ Format::
     [notify]                         # optional
     urls = ["json://127.0.0.1:9999/hook"]           # apprise URLs
 
+    [distributed]                    # optional: the scheduler crawls through Redis
+    redis = "redis://127.0.0.1:6379/0"              # optional: default $VEILLE_REDIS_URL
+    workers = 2                      # local `scrapy crawl` workers per crawl (default 1)
+    ingest = "inline"                # or "daemon": a `veille ingest` process stores the items
+
 Decisions:
 
 - Every problem is a :class:`ConfigError` whose message is ``"<file>:<line>: <problem>"``.
@@ -59,6 +64,11 @@ Decisions:
   compiled here so that a bad one is an error with its line; ``selectors.drop`` is a string
   or an array of strings. These keys are data for the spider: they are not passed as ``-a``.
   Built-in definitions of the same shape ship in ``scrapers/sources.toml``.
+- ``[distributed]`` (see ``scheduler.py`` and ``scrapers/distributed.py``): ``redis`` is a
+  ``redis://``, ``rediss://`` or ``unix://`` URL; without it the scheduler takes
+  ``$VEILLE_REDIS_URL`` when it runs (:meth:`DistributedConfig.redis_url`; the config stays
+  valid without it, as other commands do not need it). ``workers`` is an integer 1-64,
+  ``ingest`` ``"inline"`` (default) or ``"daemon"``.
 - A missing default file (``veille.toml`` in the current directory) is an empty config; a
   missing file given explicitly is an error.
 
@@ -85,6 +95,7 @@ from veille.topics import QueryError, Topic, TopicError, validate_topic_name
 __all__ = [
     "Config",
     "SourceConfig",
+    "DistributedConfig",
     "ListingConfig",
     "Selectors",
     "ConfigError",
@@ -100,7 +111,7 @@ __all__ = [
 
 DEFAULT_CONFIG = Path("veille.toml")
 
-ROOT_KEYS = ("sources", "topics", "notify", "store")
+ROOT_KEYS = ("sources", "topics", "notify", "store", "distributed")
 SOURCE_KEYS = ("name", "spider", "every", "cron", "args", "settings", "timeout",
                "site", "base_url", "feeds", "sitemaps", "listings", "article_pattern", "selectors")
 NEWS_KEYS = SOURCE_KEYS[7:]
@@ -109,6 +120,10 @@ SELECTOR_KEYS = ("headline", "date", "body", "caption", "drop")
 TOPIC_KEYS = ("name", "query")
 NOTIFY_KEYS = ("urls",)
 STORE_KEYS = ("path",)
+DISTRIBUTED_KEYS = ("redis", "workers", "ingest")
+INGEST_MODES = ("inline", "daemon")
+MAX_WORKERS = 64
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 class ConfigError(ValueError):
@@ -184,12 +199,46 @@ class SourceConfig:
 
 
 @dataclass
+class DistributedConfig:
+    """``[distributed]``: the scheduler runs each crawl as ``workers`` Redis workers."""
+
+    redis: str | None = None  # as written; None: $VEILLE_REDIS_URL when the scheduler runs
+    workers: int = 1
+    ingest: str = "inline"  # or "daemon"
+    line: int | None = None  # the line of the [distributed] header, for messages
+
+    def redis_url(self, environ: dict | None = None) -> str | None:
+        """``redis``, else ``$VEILLE_REDIS_URL`` (stripped), else None."""
+        env = os.environ if environ is None else environ
+        return self.redis or (env.get("VEILLE_REDIS_URL") or "").strip() or None
+
+
+def redis_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a Redis URL, or None."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        return f"bad Redis URL {url!r}: {e}"
+    if parts.scheme not in REDIS_SCHEMES:
+        return f"{url!r} is not a Redis URL (redis://host:6379/0, rediss://..., unix:///path)"
+    if parts.scheme != "unix" and not parts.hostname:
+        return f"the Redis URL {url!r} has no host"
+    if parts.scheme == "unix" and not parts.path:
+        return f"the Redis URL {url!r} has no socket path"
+    return None
+
+
+@dataclass
 class Config:
     sources: list[SourceConfig] = field(default_factory=list)
     topics: list[Topic] = field(default_factory=list)
     notify_urls: list[str] = field(default_factory=list)
     store_path: str | None = None
     path: Path | None = None
+    distributed: DistributedConfig | None = None  # None: no [distributed] table
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -486,7 +535,36 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
     if store_path is not None and not store_path.strip():
         raise chk.err(loc.line(("store", None), "path"), "[store]: 'path' is empty")
 
-    return Config(sources, topics, list(urls), store_path, None)
+    distributed = _distributed(chk, data) if "distributed" in data else None
+    return Config(sources, topics, list(urls), store_path, None, distributed)
+
+
+def _distributed(chk: _Checker, data: dict) -> DistributedConfig:
+    loc, table, where = chk.loc, ("distributed", None), "[distributed]"
+    raw = chk.table(data, "distributed", (), "the file")
+    chk.keys(raw, DISTRIBUTED_KEYS, table, where)
+    out = DistributedConfig(line=loc.line(table) or loc.line((), "distributed"))
+    url = chk.string(raw, "redis", table, where, False)
+    if url is not None:
+        url = url.strip()
+        problem = redis_url_problem(url) if url else "'redis' is empty"
+        if problem:
+            raise chk.err(loc.line(table, "redis"), f"{where}: {problem}")
+        out.redis = url
+    if "workers" in raw:
+        n = raw["workers"]
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_WORKERS:
+            raise chk.err(loc.line(table, "workers"),
+                          f"{where}: 'workers' must be an integer from 1 to {MAX_WORKERS}, not "
+                          + (repr(n) if isinstance(n, int) and not isinstance(n, bool) else _toml_type(n)))
+        out.workers = n
+    mode = chk.string(raw, "ingest", table, where, False)
+    if mode is not None:
+        if mode not in INGEST_MODES:
+            raise chk.err(loc.line(table, "ingest"),
+                          f"{where}: 'ingest' must be \"inline\" or \"daemon\", not {mode!r}")
+        out.ingest = mode
+    return out
 
 
 def _source(chk: _Checker, raw: dict, table: tuple, where: str, first_line: dict) -> SourceConfig:
