@@ -70,6 +70,11 @@ def parse_feed(body: bytes) -> list[FeedEntry]:
         raise FeedError("bad-xml", str(exc)) from None
     if root is None:
         raise FeedError("bad-xml", "no root element")
+    # The byte check above misses declarations past the first 64 KB (a padded DTD) or in
+    # another encoding (UTF-16): ask the parsed document type itself.
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and next(iter(dtd.iterentities()), None) is not None:
+        raise FeedError("hostile-feed", "the feed declares XML entities")
     kind = _local(root.tag)
     entries: list[FeedEntry] = []
     if kind in ("rss", "rdf"):

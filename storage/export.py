@@ -103,19 +103,25 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
         if fmt == "jsonl":
             target = base / "articles.jsonl"
             if not _inside(base, target):
-                raise ValueError(f"refusing to write outside {base}: {target}")
-            with open(target, "w", encoding="utf-8", newline="\n") as f:
+                raise ValueError(f"refusing to write outside {base}: articles.jsonl is a link "
+                                 f"to {target.resolve()}")
+            with os.fdopen(_open_nofollow(target), "w", encoding="utf-8", newline="\n") as f:
                 return _write_jsonl(conn.execute(sql, params), f)
         count_sql = "SELECT count(*) FROM articles a " + where
         total = conn.execute(count_sql, params).fetchone()[0]
         width = max(3, len(str(total - 1)))
-        n = 0
-        for row in conn.execute(sql, params):
-            name = file_name(n, row[13], width)
+        # Every name is checked before anything is written: a refusal leaves the folder as
+        # it was, not half exported.
+        names = [file_name(n, h, width) for n, (h,) in enumerate(conn.execute(
+            "SELECT a.content_hash FROM articles a " + where + " ORDER BY a.id", params))]
+        for name in names:
             target = base / name
             if os.sep in name or (os.altsep and os.altsep in name) or not _inside(base, target):
-                raise ValueError(f"refusing to write outside {base}: {name}")
-            target.write_bytes(row[16].encode("utf-8"))
+                raise ValueError(f"refusing to write outside {base}: {name} is a link to "
+                                 f"{target.resolve()}")
+        n = 0
+        for row, name in zip(conn.execute(sql, params), names):
+            _write_new(base / name, row[16].encode("utf-8"))
             n += 1
         return n
     finally:
@@ -123,6 +129,23 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
             conn.execute("ROLLBACK")
         if opened:
             conn.close()
+
+
+def _open_nofollow(target: Path) -> int:
+    """Open ``target`` for writing without following a symbolic link (one made after the
+    check would otherwise still lead outside the folder)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(target, flags, 0o666)
+    except OSError as exc:
+        if target.is_symlink():
+            raise ValueError(f"refusing to write through the link {target}") from exc
+        raise
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    with os.fdopen(_open_nofollow(target), "wb") as f:
+        f.write(data)
 
 
 def _write_jsonl(rows, f) -> int:

@@ -40,6 +40,11 @@ Keys starting with ``_`` are ignored. A spec combines:
     truncate: float | int   send a fraction (< 1) or a number of bytes (>= 1) of the body
                             under the full Content-Length, then close the connection
     huge: MB                a text/html body of this many megabytes (streamed)
+    gzip_bomb: MB           a small gzip body (~1/1000 of it) that inflates to this many
+                            megabytes of zeros, sent with Content-Encoding: gzip whatever
+                            the request accepts (text/html unless content_type says)
+    wrong_length: N         Content-Length says N bytes more (N > 0) or fewer (N < 0) than
+                            the body sent; the connection is then closed
     reset: true             drop the connection (TCP RST) without answering
     close: true             close the connection (FIN) without answering
     times: N                the fault applies to the first N matching requests only
@@ -70,6 +75,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -260,6 +266,35 @@ def _error_page(status: int) -> bytes:
             f"<body><h1>{status} {reason}</h1></body></html>\n").encode("ascii")
 
 
+_BOMBS: dict[int, bytes] = {}
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A gzip member that inflates to ``size`` zero bytes (~size/1000 bytes; cached).
+
+    Built without compressing ``size`` bytes: one 1 MB block of zeros deflated after a full
+    flush always gives the same bytes, so the stream is that block repeated (1 GB: ~0.3 s)."""
+    if size not in _BOMBS:
+        mb = 1 << 20
+        zeros = b"\0" * mb
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        first = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+        block = c.compress(zeros) + c.flush(zlib.Z_FULL_FLUSH)
+        n, rest = divmod(size, mb)
+        parts = [first] if n else []
+        parts += [block] * max(0, n - 1)
+        if rest:
+            parts.append(c.compress(zeros[:rest]))
+        parts.append(c.flush(zlib.Z_FINISH))
+        crc = 0
+        for _ in range(n):
+            crc = zlib.crc32(zeros, crc)
+        crc = zlib.crc32(zeros[:rest], crc)
+        _BOMBS[size] = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + b"".join(parts)
+                        + struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return _BOMBS[size]
+
+
 HUGE_CHUNK = (b"<p>" + b"Lorem ipsum dolor sit amet, aBamako replica filler. " * 1200 + b"</p>\n")[:65536]
 
 
@@ -408,23 +443,35 @@ class HttpServer:
                                     spec.get("truncate"))
         if spec.get("huge"):
             return await self._send_huge(writer, method, target, spec, keep, cond, extra, fault)
+        delta = spec.get("wrong_length")
+        delta = int(delta) if delta is not None else None
+        if spec.get("gzip_bomb"):
+            size = int(float(spec["gzip_bomb"]) * 1024 * 1024)
+            # a 1 GB bomb takes seconds to make: not in the loop, other requests go on
+            body = _BOMBS.get(size) or await asyncio.get_running_loop().run_in_executor(
+                None, gzip_bomb, size)
+            extra["Content-Encoding"] = "gzip"
+            return await self._send(writer, method, target, int(spec.get("status", 200)), body,
+                                    spec.get("content_type", "text/html"), keep, cond, extra, fault,
+                                    spec.get("truncate"), delta)
         if "body" in spec or "body_b64" in spec:
             body = (base64.b64decode(spec["body_b64"]) if "body_b64" in spec
                     else str(spec["body"]).encode("utf-8"))
             return await self._send(writer, method, target, int(spec.get("status", 200)), body,
                                     spec.get("content_type", "text/html"), keep, cond, extra, fault,
-                                    spec.get("truncate"))
+                                    spec.get("truncate"), delta)
         status = int(spec.get("status", 200))
         if status != 200:
             return await self._send(writer, method, target, status, _error_page(status),
                                     spec.get("content_type", "text/html"), keep, cond, extra, fault,
-                                    spec.get("truncate"))
+                                    spec.get("truncate"), delta)
         return await self._serve_file(writer, method, target, path, query, headers, keep, cond,
                                       ctype=spec.get("content_type"), extra=extra, fault=fault,
-                                      truncate=spec.get("truncate"))
+                                      truncate=spec.get("truncate"), length_delta=delta)
 
     async def _serve_file(self, writer, method, target, path, query, headers, keep, cond, *,
-                          ctype=None, extra=None, fault=None, truncate=None) -> bool:
+                          ctype=None, extra=None, fault=None, truncate=None,
+                          length_delta=None) -> bool:
         e = self.cache.lookup(path, query)
         if e is None:
             return await self._send(writer, method, target, 404, _error_page(404), "text/html",
@@ -450,24 +497,24 @@ class HttpServer:
                 not_modified = e.mtime <= t
             except (TypeError, ValueError, IndexError, OverflowError):
                 pass
-        if not_modified and truncate is None:
+        if not_modified and truncate is None and length_delta is None:
             extra.pop("Content-Encoding", None)
             return await self._send(writer, method, target, 304, b"", None, keep, cond, extra, fault)
         return await self._send(writer, method, target, 200, body, ctype or e.ctype, keep, cond,
-                                 extra, fault, truncate)
+                                 extra, fault, truncate, length_delta)
 
     async def _send(self, writer, method, target, status, body, ctype, keep, cond, extra=None,
-                    fault=None, truncate=None) -> bool:
+                    fault=None, truncate=None, length_delta=None) -> bool:
         h = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}\r\n"
              f"Date: {self._now()}\r\nServer: veille-replica\r\n"]
         if ctype:
             h.append(f"Content-Type: {ctype}\r\n")
         if status != 304:
-            h.append(f"Content-Length: {len(body)}\r\n")
+            h.append(f"Content-Length: {max(0, len(body) + (length_delta or 0))}\r\n")
         if extra:
             for k, v in extra.items():
                 h.append(f"{k}: {v}\r\n")
-        if truncate is not None:
+        if truncate is not None or length_delta is not None:
             keep = False
         h.append("Connection: keep-alive\r\n\r\n" if keep else "Connection: close\r\n\r\n")
         head = "".join(h).encode("latin-1")
