@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlite_utils
+from sqlite_utils.db import COLUMN_TYPE_MAPPING
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
 
@@ -315,6 +316,21 @@ def _creation_order() -> list[tuple[str, dict]]:
     return [(name, TABLES[name]) for name in done]
 
 
+def _add_column(conn, table: str, col: str, typ, fk: tuple[str, str] | None, default) -> None:
+    """``ALTER TABLE ... ADD COLUMN``, foreign key included.
+
+    Not sqlite-utils' ``add_column(fk=...)``: that rebuilds the whole table (``transform``),
+    which on a big store holds the write lock for minutes and trips over the foreign keys
+    that point at the table. SQLite adds a column with a REFERENCES clause in place as long
+    as its default is NULL."""
+    sql = f"ALTER TABLE [{table}] ADD COLUMN [{col}] {COLUMN_TYPE_MAPPING[typ]}"
+    if fk is not None:
+        sql += f" REFERENCES [{fk[0]}]([{fk[1]}])"
+    if default is not None:
+        sql += f" NOT NULL DEFAULT {default!r}"
+    conn.execute(sql)
+
+
 def ensure_schema(db: sqlite_utils.Database) -> bool:
     """Create or complete the schema; return True if anything was changed.
 
@@ -347,9 +363,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
                 fk_of = {col: (other, other_col) for col, other, other_col in spec["fks"]}
                 for col, typ in spec["columns"].items():
                     if col not in have:
-                        other, other_col = fk_of.get(col, (None, None))
-                        table.add_column(col, typ, fk=other, fk_col=other_col,
-                                         not_null_default=spec["defaults"].get(col))
+                        _add_column(conn, name, col, typ, fk_of.get(col), spec["defaults"].get(col))
                         changed = True
         for name, cols, unique in INDEXES:
             iname = _index_name(name, cols)
