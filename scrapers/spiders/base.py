@@ -72,6 +72,8 @@ def classify_failure(failure) -> tuple[str, str, str, int | None]:
         text = str(exc)
         if "robots.txt" in text.lower():
             return "skipped", "robots-txt", text, None
+        if "DOWNLOAD_MAXSIZE" in text:  # a body that decompresses past the limit (gzip bomb)
+            return "skipped", "too-large", text[:300], None
         return "skipped", "ignored", text, None
     if isinstance(exc, (DownloadTimeoutError, TimeoutError, TCPTimedOutError)):
         return "failed", "timeout", str(exc)[:300], None
@@ -143,7 +145,7 @@ class NewsSpiderBase(scrapy.Spider):
     def site_url(self, url: str) -> str | None:
         """``url`` rebased onto base_url if it belongs to the site, else None."""
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
+        if parts.scheme not in ("http", "https") or parts.username or parts.password:
             return None
         if self.is_on_site(url):
             if not self.overridden:
@@ -272,7 +274,11 @@ class NewsSpiderBase(scrapy.Spider):
             if looks_truncated(response.body):
                 raise NotAnArticle("truncated-html", "the page ends before </body> and </html>")
         except NotAnArticle as exc:
-            return [self.skip(response.url, "skipped", exc.reason, exc.detail, response.status)]
+            reason, detail = exc.reason, exc.detail
+            if reason not in ("not-html", "empty") and looks_truncated(response.body):
+                # the parser's complaint (no date, no body...) comes from the cut
+                reason, detail = "truncated-html", f"the page ends before </body> and </html> ({exc})"
+            return [self.skip(response.url, "skipped", reason, detail, response.status)]
         except FormatError as exc:
             return [self.skip(response.url, "skipped", "bad-format", str(exc), response.status)]
         headers = response.headers
@@ -303,7 +309,9 @@ class NewsSpiderBase(scrapy.Spider):
 
     def on_error(self, failure):
         kind, reason, detail, status = classify_failure(failure)
-        url = failure.request.url if getattr(failure, "request", None) else ""
+        request = getattr(failure, "request", None)
+        # after redirects, the skip belongs to the URL the crawl asked for
+        url = (request.meta.get("redirect_urls") or [request.url])[0] if request is not None else ""
         if reason.startswith("error-"):
             self.logger.error("%s %s: %s\n%s", kind, url, reason, failure.getTraceback())
         else:
