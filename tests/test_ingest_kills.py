@@ -29,6 +29,7 @@ The quick variant (4 rounds) runs by default; the 20-round loop is marked ``slow
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -245,3 +246,42 @@ def test_ingest_killed_20_rounds(tmp_path, make_site, make_replica, redis_url):
     # batch in the processing list for the next ingest to replay
     assert sum(" +0 articles" not in line for line in log) >= 5, log
     assert sum(" 0 left in processing" not in line for line in log) >= 2, log
+
+
+def test_a_kill_between_a_runs_last_batch_and_its_end_still_finishes_the_run(tmp_path, redis_url):
+    """The run's start, page and end messages are committed with the batch that carries
+    them, but count only when the run is finished: an ingest killed in between must not
+    lose them (the run would stay 'running' and its page validators unsaved)."""
+    from storage import Store
+    from veille.ingest import Ingest, crawl_of_run
+    from veille.textformat import TextParts, write
+
+    server = redis.Redis.from_url(redis_url)
+    text = write(TextParts("2022-06", "Titre - abamako.com", "Titre", "Publié le jeudi 30 juin 2022 | Dw",
+                           "", ["Un paragraphe."]))
+
+    def msg(kind, **body):
+        return json.dumps({"type": kind, "run": "R1", "worker": "w1", "source": "abamako",
+                           "spider": "abamako", **body})
+
+    server.rpush(f"{PREFIX}:items",
+                 msg("start"),
+                 msg("page", item={"url": "http://x/rss/rss.xml", "kind": "feed", "status": 200,
+                                   "etag": '"e1"', "last_modified": None}),
+                 msg("article", item={"url": "http://x/h/1.html", "text": text, "source": "abamako",
+                                      "site": "abamako.com", "title": "Titre - abamako.com", "headline": "Titre"}),
+                 msg("end", reason="finished", complete=True))
+    store = Store(tmp_path / "v.db")
+    first = Ingest(server, store, prefix=PREFIX)
+    first.handle(first.pop(block=False))  # committed; then the process "dies" before the run ends
+    assert crawl_of_run(store, "R1")["status"] == "running"
+    assert server.llen(f"{PREFIX}:items:processing") == 0
+    del first
+
+    Ingest(server, store, prefix=PREFIX).loop(drain=True)
+    assert crawl_of_run(store, "R1")["status"] == "finished"
+    assert store.conn.execute("select etag from pages").fetchall() == [('"e1"',)]
+    assert store.conn.execute("select count(*) from versions").fetchone()[0] == 1
+    assert not list(server.scan_iter(match=f"{PREFIX}:items:pending:*"))
+    server.close()
+    store.close()

@@ -24,7 +24,12 @@ are closed ``interrupted``).
 
 Nothing popped is lost: a batch is moved atomically to ``<prefix>:items:processing`` and
 removed from there only once it is committed; an ingest killed in between replays it at
-its next start (the store takes the repeated articles as "unchanged").
+its next start (the store takes the repeated articles as "unchanged"). A run's control
+messages (``start``, ``page``, ``end``), which count only when the run is finished, are
+kept in ``<prefix>:items:pending:<run>`` (moved there in the same Redis transaction that
+drops the committed batch) until the run's row is finished; a restarted ingest reads them
+back first, so a kill between a run's last batch and its end still finishes the run and
+saves its page validators.
 
 The store is ``--db``, else the config's ``[store] path``, else ``$VEILLE_DB``, else
 ``data/veille.db``; the Redis URL ``--redis``, else ``$VEILLE_REDIS_URL``.
@@ -100,6 +105,7 @@ class Ingest:
         self.prefix = prefix
         self.key = items_key(prefix)
         self.processing = self.key + ":processing"
+        self.pending_prefix = self.key + ":pending:"
         self.batch_size = max(1, int(batch_size))
         self.poll = poll
         self.runs: dict[str, Run] = {}
@@ -122,12 +128,25 @@ class Ingest:
         return [first, *more]
 
     def replay_leftovers(self) -> int:
-        """A previous ingest died with a batch popped and not committed: store it now."""
+        """A previous ingest died: read back the control messages of the runs it had not
+        finished, then store the batch it had popped and not committed."""
+        n = 0
+        for key in sorted(self.server.scan_iter(match=self.pending_prefix + "*", count=1000)):
+            key = key.decode() if isinstance(key, bytes) else key
+            rid = key[len(self.pending_prefix):]
+            row = crawl_of_run(self.store, rid)
+            if row is not None and row["status"] == "finished":
+                self.server.delete(key)  # killed after finishing it, before dropping this
+                continue
+            kept = self.server.lrange(key, 0, -1)
+            log.warning("reading back %d control message(s) of run %s", len(kept), rid)
+            self.handle(kept, stash=False)
+            n += len(kept)
         left = self.server.lrange(self.processing, 0, -1)
         if left:
             log.warning("replaying %d message(s) a previous ingest had popped", len(left))
             self.handle(left)
-        return len(left)
+        return n + len(left)
 
     # -- messages ------------------------------------------------------------------------
     def _run_of(self, msg: dict) -> Run:
@@ -141,8 +160,11 @@ class Ingest:
             log.info("run %s (%s): crawl %s", rid, source, crawl_id)
         return run
 
-    def handle(self, raws: list[bytes]) -> None:
-        """Buffer the messages per run, write them, then drop them from the processing list."""
+    def handle(self, raws: list[bytes], stash: bool = True) -> None:
+        """Buffer the messages per run, write them, then drop them from the processing list
+        (keeping the runs' control messages until the runs are finished, see the module
+        doc; ``stash=False`` for messages read back from there)."""
+        control: dict[str, list[bytes]] = {}
         for raw in raws:
             try:
                 msg = json.loads(raw)
@@ -152,6 +174,8 @@ class Ingest:
                 log.error("bad message dropped (%s): %r", exc, raw[:200])
                 continue
             run.workers.setdefault(worker, None)
+            if kind in ("start", "page", "end"):
+                control.setdefault(run.run, []).append(raw)
             item = msg.get("item") or {}
             if kind == "article":
                 run.articles.append(item)
@@ -172,7 +196,13 @@ class Ingest:
             else:
                 log.error("message of unknown type %r dropped", kind)
         self.flush()
-        self.server.delete(self.processing)
+        if not stash:
+            return
+        pipe = self.server.pipeline(transaction=True)
+        for rid, kept in control.items():
+            pipe.rpush(self.pending_prefix + rid, *kept)
+        pipe.delete(self.processing)
+        pipe.execute()
 
     def flush(self) -> None:
         from storage.revisit import RevisitPolicy
@@ -222,6 +252,7 @@ class Ingest:
         if status == "finished" and run.pages:
             self.store.save_pages(run.source, run.pages)
         self.store.finish_crawl(run.crawl_id, status=status, reason=reason)
+        self.server.delete(self.pending_prefix + run.run)
         del self.runs[run.run]
         row = self.store.crawl(run.crawl_id)
         log.info("run %s: crawl %s %s (%s): %s fetched, %s new, %s updated, %s unchanged,"
