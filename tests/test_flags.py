@@ -247,10 +247,7 @@ def test_flagging_5000_new_articles_with_5_topics_is_fast(store):
         items.append(item(f"http://x/{i}", text(f"Article {i}", *paras)))
     cid = crawl(store, items)
     topics = [OTAN, SECU, MALI_RU, Topic("wagner", "Wagner NOT Russie"), Topic("elec", '"électricité" OR courant')]
-    t0 = time.perf_counter()
-    got = flag_crawl(store, cid, topics)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 5, f"flagging took {elapsed:.1f}s"
+    got = flag_crawl(store, cid, topics)  # its speed: bench/million.py
     assert len(got) > 5000  # most articles match at least one topic
     assert len({(f["topic"], f["content_hash"]) for f in got}) == len(got)
 
