@@ -38,9 +38,10 @@ from typing import Any
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_for
+from scrapers.parsers.base import ParsedArticle, clean, site_for
 from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date, publisher_from_dateline
-from scrapers.parsers.decode import decode_html, fix_c1_refs, is_html_content_type, sniff_kind
+from scrapers.parsers.decode import decode_html, fix_c1_refs
+from scrapers.parsers.generic import ensure_html
 
 __all__ = ["SiteRulesParser"]
 
@@ -168,7 +169,7 @@ class SiteRulesParser:
     # -- entry point ---------------------------------------------------------------------
     def parse(self, body: bytes, url: str, content_type: str | None = None,
               site: str | None = None) -> ParsedArticle:
-        _ensure_html(body, content_type)
+        ensure_html(body, content_type)
         if not self.has_rules:
             return self._generic(body, url, content_type, site, "no rules")
         dec = decode_html(bytes(body), content_type)
@@ -260,21 +261,6 @@ class SiteRulesParser:
             canonical_url=canonical or _meta(root, "og:url") or url,
             method="rules",
         )
-
-
-def _ensure_html(body, content_type) -> None:
-    if body is None or not bytes(body).strip():
-        raise NotAnArticle("empty", "empty body")
-    verdict = is_html_content_type(content_type)
-    kind = sniff_kind(bytes(body[:1024]))
-    if verdict is False:
-        raise NotAnArticle("not-html", f"content type {content_type!s}")
-    if kind == "binary":
-        raise NotAnArticle("not-html", "binary body")
-    if kind == "xml":
-        raise NotAnArticle("not-html", "XML document (feed or sitemap?)")
-    if verdict is None and kind != "html":
-        raise NotAnArticle("not-html", f"no HTML in a {content_type or 'untyped'} body")
 
 
 def _parse(text: str):
