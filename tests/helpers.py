@@ -95,3 +95,17 @@ def redis_server(folder: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def processes_with_db(db: Path) -> list[int]:
+    """Pids of live processes started with VEILLE_DB=db (the crawls of one test)."""
+    needle = f"VEILLE_DB={db}".encode() + b"\0"
+    found = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if needle in (p / "environ").read_bytes() + b"\0":
+                    found.append(int(p.name))
+            except OSError:
+                pass
+    return found

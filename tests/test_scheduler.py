@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, one, rows
+from helpers import ROOT, one, rows, processes_with_db
 
 SCHEDULER = ROOT / "scheduler.py"
 FAST = {
@@ -95,20 +95,6 @@ def wait_for(cond, timeout: float, what: str, proc: subprocess.Popen | None = No
             raise AssertionError(f"the scheduler exited ({proc.returncode}) while waiting for {what}")
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def crawl_processes(db: Path) -> list[int]:
-    """Pids of live processes started with VEILLE_DB=db (crawls of this test)."""
-    needle = f"VEILLE_DB={db}".encode() + b"\0"
-    found = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if needle in (p / "environ").read_bytes() + b"\0":
-                    found.append(int(p.name))
-            except OSError:
-                pass
-    return found
 
 
 def consistent(db: Path) -> None:
@@ -229,7 +215,7 @@ def test_hanging_crawl_times_out(site, make_replica, tmp_path):
     [crawl] = crawls(db)
     assert (crawl["status"], crawl["finish_reason"]) == ("failed", "timeout")
     assert 3 <= elapsed < 3 + 10 + 5 + 10  # timeout + the stop graces + start-up
-    assert crawl_processes(db) == []
+    assert processes_with_db(db) == []
     consistent(db)
 
 
@@ -257,7 +243,7 @@ def test_daemon_crawls_on_schedule_never_overlaps_and_stops_on_sigterm(site, mak
             proc.wait()
     assert rc == 0, err.read_text()
     assert stop_time < 8, err.read_text()
-    assert crawl_processes(db) == []
+    assert processes_with_db(db) == []
     cs = crawls(db)
     assert all(c["status"] in ("finished", "interrupted") for c in cs), cs
     assert cs[-1]["status"] == "interrupted"  # the crawl running at SIGTERM closed cleanly

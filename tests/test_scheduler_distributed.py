@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, one, rows, redis_server
+from helpers import ROOT, one, rows, redis_server, processes_with_db
 
 REDIS_SERVER = shutil.which("redis-server")
 try:
@@ -98,20 +98,6 @@ def worker_items(stderr: str) -> dict[str, int]:
     return {w: int(n) for w, n in re.findall(r"worker (\S+) ended \(\w+, (\d+) items\)", stderr)}
 
 
-def processes_of(db: Path) -> list[int]:
-    """Live processes started with VEILLE_DB=db (the workers of this test)."""
-    needle = f"VEILLE_DB={db}".encode() + b"\0"
-    found = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if needle in (p / "environ").read_bytes() + b"\0":
-                    found.append(int(p.name))
-            except OSError:
-                pass
-    return found
-
-
 def check_crawl(db: Path, site, stderr: str) -> dict:
     [crawl] = rows(db, "select * from crawls")
     assert (crawl["source"], crawl["status"], crawl["finish_reason"]) == ("replica", "finished", "finished"), stderr
@@ -156,7 +142,7 @@ def test_once_with_two_workers_inline_ingest(site, make_replica, redis_url, tmp_
         db, "select a.headline, a.title from flags f join articles a on a.id = f.article_id")]
     assert any(t and t in p.stdout for t in titles), p.stdout[-3000:]
     assert "redis://" not in " ".join(p.args)  # the URL goes through the environment
-    assert processes_of(db) == []
+    assert processes_with_db(db) == []
     # the run's Redis keys were under the source's own prefix, and nothing is left queued
     server = redis.Redis.from_url(redis_url)
     try:
@@ -179,7 +165,7 @@ def test_workers_crash_is_a_failed_crawl(site, make_replica, redis_url, tmp_path
     assert re.fullmatch(r"replica-\d{8}T\d{6}Z-[0-9a-f]{8}", json.loads(crawl["args"])["run"])
     assert "2 of 2 workers" in p.stderr and "no_such_spider" in p.stderr
     assert "replica" in p.stdout  # the failure is in the report
-    assert processes_of(db) == []
+    assert processes_with_db(db) == []
 
 
 def test_daemon_ingest(site, make_replica, redis_url, tmp_path):
@@ -205,7 +191,7 @@ def test_daemon_ingest(site, make_replica, redis_url, tmp_path):
     check_fetches(srv, mark)
     assert rows(db, "select 1 from flags where topic = 'otan'")
     assert "otan" in p.stdout
-    assert processes_of(db) == []
+    assert processes_with_db(db) == []
 
 
 def test_hanging_workers_time_out(site, make_replica, redis_url, tmp_path):
@@ -223,7 +209,7 @@ def test_hanging_workers_time_out(site, make_replica, redis_url, tmp_path):
     assert (crawl["status"], crawl["finish_reason"]) == ("failed", "timeout"), p.stderr[-5000:]
     assert len(re.findall(r"crawl \d+: timeout; SIGINT", p.stderr)) == 2
     assert 3 <= elapsed < 3 + 10 + 5 + 15  # timeout + the stop graces + start-up and drain
-    assert processes_of(db) == []
+    assert processes_with_db(db) == []
 
 
 def test_no_redis_url_is_a_usage_error(tmp_path):

@@ -35,13 +35,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from scrapers.parsers.base import ParsedArticle, clean, site_for
 from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date, publisher_from_dateline
-from scrapers.parsers.decode import decode_html, fix_c1_refs
-from scrapers.parsers.generic import ensure_html
+from scrapers.parsers.decode import decode_html
+from scrapers.parsers.generic import ensure_html, parse_document
 
 __all__ = ["SiteRulesParser"]
 
@@ -52,8 +51,6 @@ BLOCK = frozenset("p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre sect
 SKIP = frozenset("script style noscript iframe template svg button select textarea input form object "
                  "embed canvas video audio map".split())
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
-                           default_doctype=False, collect_ids=False)
 _JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
@@ -173,7 +170,7 @@ class SiteRulesParser:
         if not self.has_rules:
             return self._generic(body, url, content_type, site, "no rules")
         dec = decode_html(bytes(body), content_type)
-        root = _parse(dec.text)
+        root = parse_document(dec.text)
         try:
             art = self._extract(root, url, site_for(url, site))
         except _Missing as exc:
@@ -261,17 +258,6 @@ class SiteRulesParser:
             canonical_url=canonical or _meta(root, "og:url") or url,
             method="rules",
         )
-
-
-def _parse(text: str):
-    data = fix_c1_refs(text).encode("utf-8", "replace")
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        root = None
-    if root is None:
-        root = etree.fromstring(b"<html><body></body></html>", _PARSER)
-    return root
 
 
 def _meta(root, key: str) -> str:
