@@ -17,13 +17,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m veille.demo
+	$(PY) -m replica.demo
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m 'not slow'
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m pytest -q -m 'not slow' tests/unit
 
 bench: $(STAMP)
 	$(PY) bench/crawl_speed.py
@@ -32,7 +34,7 @@ bench: $(STAMP)
 DB ?= $(or $(VEILLE_DB),$(if $(wildcard data/veille.db),data/veille.db,data/demo/veille.db))
 
 serve: $(STAMP)
-	$(PY) -m veille.serve --db "$(DB)"
+	$(PY) -m veille.web.serve --db "$(DB)"
 
 clean:
 	rm -rf data/demo data/replica .pytest_cache

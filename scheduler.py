@@ -18,7 +18,7 @@ Decisions:
 - Database: ``--db`` > ``[store] path`` (relative to the config file's folder) >
   ``$VEILLE_DB`` > ``data/veille.db`` (relative to the current folder), as every command
   that reads the config (:meth:`veille.config.Config.db_path`). Lock files live
-  next to it (see :mod:`veille.lock`).
+  next to it (see :mod:`veille.core.lock`).
 - "When a source last ran" is the ``started_at`` of its last ``finished`` or ``failed``
   crawl: a ``killed`` or ``interrupted`` crawl did not complete, so the next run redoes
   it; a failed one is retried at its next due time, not at once.
@@ -88,7 +88,8 @@ if str(ROOT) not in sys.path:  # run as `python /path/to/scheduler.py` from anyw
 
 from storage import Store  # noqa: E402
 from veille.config import Config, ConfigError, SourceConfig, load_config  # noqa: E402
-from veille.lock import FileLock  # noqa: E402
+from veille.core import clock  # noqa: E402
+from veille.core.lock import FileLock  # noqa: E402
 
 log = logging.getLogger("veille.scheduler")
 
@@ -99,14 +100,6 @@ TAIL_LINES = 20
 INGEST_GRACE = 30.0  # ingest = "daemon": least wait for `veille ingest` to close a run's row
 REDIS_PREFIX = "veille"  # scrapers.distributed.DEFAULT_PREFIX (not imported: scrapy is heavy)
 DONE = ("finished", "failed")  # the statuses that count as "the source ran"
-
-
-def utc(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s)
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def tolerance(every: dt.timedelta) -> dt.timedelta:
@@ -124,7 +117,7 @@ def last_run(store: Store, source: str) -> dt.datetime | None:
     row = store.conn.execute(
         "SELECT max(started_at) FROM crawls WHERE source = ? AND status IN (?, ?)", (source, *DONE)
     ).fetchone()
-    return utc(row[0]) if row and row[0] else None
+    return clock.parse_iso(row[0]) if row and row[0] else None
 
 
 def is_due(source: SourceConfig, last: dt.datetime | None, now: dt.datetime) -> bool:
@@ -268,7 +261,7 @@ class Runner:
         d = self.config.distributed
         url = d.redis_url()
         timeout = (source.timeout or DEFAULT_TIMEOUT).total_seconds()
-        run_id = f"{source.name}-{now_utc():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+        run_id = f"{source.name}-{clock.now():%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
         prefix = str(source.settings.get("VEILLE_REDIS_PREFIX") or REDIS_PREFIX)
         if d.ingest == "inline":  # this run's items only: never another source's run
             prefix = f"{prefix}:inline:{source.name}"
@@ -326,7 +319,7 @@ class Runner:
         """``ingest = "daemon"``: wait until ``veille ingest`` has closed the run's row, up
         to ``timeout`` but at least :data:`INGEST_GRACE` s (:data:`STOP_GRACE` s when
         stopping). Return None, or why the row is not closed."""
-        from veille.ingest import crawl_of_run
+        from veille.schedule.ingest import crawl_of_run
 
         if all_failed and not _run_started(url, prefix, run_id):
             return None  # no worker got as far as Redis: no row is coming
@@ -396,7 +389,7 @@ class Runner:
                     "SELECT id, status FROM crawls WHERE source = ? AND pid = ? AND id > ?"
                     " ORDER BY id DESC LIMIT 1", (source.name, proc.pid, before)).fetchone()
             else:
-                from veille.ingest import crawl_of_run
+                from veille.schedule.ingest import crawl_of_run
 
                 found = crawl_of_run(store, run["id"])
                 r = (found["id"], found["status"]) if found else None
@@ -439,7 +432,7 @@ class Runner:
     def flag_and_report(self, crawls: list[dict], always: bool = True) -> dict | None:
         """Flag what the crawls stored (and anything left unflagged), print the report,
         notify. ``always=False``: print nothing when there are no crawls and no flags."""
-        from veille.flags import flag_pending, sync_topics
+        from veille.monitor.flags import flag_pending, sync_topics
         from veille.report import build_report, render_json, render_text
 
         with self.lock, self.lock_file("flags"), Store(self.db) as store:
@@ -465,7 +458,7 @@ class Runner:
         """``notify`` sends only when the report has flags or failures; the same failure
         (apprise missing, a dead channel) is logged once per process, not at every run."""
         try:
-            from veille.notify import notify
+            from veille.report.notify import notify
 
             results = notify(self.config.notify_urls, report)
         except ImportError as e:
@@ -480,7 +473,7 @@ def _flags_of(store: Store, crawl_ids: list[int], have: set[int]) -> list[dict]:
     """The flags of the versions these crawls stored, but those in ``have`` (ids): with
     ``ingest = "daemon"`` a ``veille ingest`` given the topics flags the runs it closes
     before the scheduler does, and the report must still show them."""
-    from veille.flags import FLAG_COLUMNS
+    from veille.monitor.flags import FLAG_COLUMNS
 
     marks = ", ".join("?" * len(crawl_ids))
     out = store.conn.execute(f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE crawl_id IN ({marks})"
@@ -491,7 +484,7 @@ def _flags_of(store: Store, crawl_ids: list[int], have: set[int]) -> list[dict]:
 class _LiveIngest(threading.Thread):
     """``ingest = "inline"``: stores the items of one run while its workers crawl (so they
     do not pile up in Redis), then, once :meth:`finish` is called, drains what is left and
-    closes the run's row (:meth:`veille.ingest.Ingest.loop` with ``drain``). Its key prefix
+    closes the run's row (:meth:`veille.schedule.ingest.Ingest.loop` with ``drain``). Its key prefix
     is the source's own (one crawl of a source at a time): it never takes another run's
     items. No flagging here (``flag_and_report`` does it); no validators published (the
     workers are local and read them from the store)."""
@@ -510,7 +503,7 @@ class _LiveIngest(threading.Thread):
         try:
             import redis
 
-            from veille.ingest import Ingest
+            from veille.schedule.ingest import Ingest
 
             class Local(Ingest):
                 def publish_known(self, source: str) -> int:
@@ -593,7 +586,7 @@ def run_once(runner: Runner, sources: list[SourceConfig], crawl_all: bool) -> in
     try:
         with Store(runner.db) as store:
             store.reap_dead_crawls()
-            now = now_utc()
+            now = clock.now()
             due = [s for s in sources if crawl_all or is_due(s, last_run(store, s.name), now)]
         if not due:
             log.info("nothing is due")
@@ -648,7 +641,7 @@ def run_daemon(runner: Runner, sources: list[SourceConfig]) -> int:
             runner.flag_and_report([], always=False)  # what a killed run left unflagged
         except Exception:
             log.exception("flagging the pending crawls failed")
-        now = now_utc()
+        now = clock.now()
         for s in sources:
             first = first_run(s, lasts[s.name], now)
             trigger = (IntervalTrigger(seconds=s.every.total_seconds(), start_date=first)

@@ -32,8 +32,8 @@ from scrapers.pipelines import ARTICLE_FIELDS  # noqa: E402
 from scrapers.settings import VEILLE_BATCH_SIZE  # noqa: E402
 from scrapers.spiders.abamako import AbamakoSpider, _header  # noqa: E402
 from storage import Store  # noqa: E402
-from veille.replica import load_manifest  # noqa: E402
-from veille.textformat import content_hash  # noqa: E402
+from replica import load_manifest  # noqa: E402
+from veille.core.textformat import content_hash  # noqa: E402
 
 
 def main() -> None:

@@ -4,9 +4,9 @@
                                           [--bs4] [--gzip] [--keep] [-s NAME=VALUE ...]
 
 1. Generates a replica of ``--articles`` aBamako article pages of ~``--page-kb`` KB each
-   (scripts, menus, sidebars, ads, comments: ``veille.replica.generate_site``), cached in
+   (scripts, menus, sidebars, ads, comments: ``replica.generate_site``), cached in
    ``bench/out/site-N-K/`` and reused while its manifest matches.
-2. Serves it on 127.0.0.1 (``veille.replica.serve``, a separate process) and reads every
+2. Serves it on 127.0.0.1 (``replica.serve``, a separate process) and reads every
    page once so that the server's memory cache is warm.
 3. Runs, as subprocesses from the project root, with the *same* ``-s`` options
    (AutoThrottle off, no delay, 64 concurrent requests, the project's ITEM_PIPELINES and
@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from veille.replica import generate_site, load_manifest, serve  # noqa: E402
+from replica import generate_site, load_manifest, serve  # noqa: E402
 
 SPIDERS = {"null": "abamako_null", "veille": "abamako", "bs4": "abamako_bs4"}
 

@@ -6,9 +6,9 @@ Page sets (each page with a hand-checked or generated expected body):
 
 - ``handmade``: ``tests/pages/generic/*.html`` with ``*.expected.txt`` (hand-written pages of
   varied CMS markup, see tests/test_generic_quality.py);
-- ``abamako``: a replica aBamako site (``veille.replica.site.generate_site``), expected text
+- ``abamako``: a replica aBamako site (``replica.site.generate_site``), expected text
   from its manifest;
-- ``<source>``: the replicas of the other configured sources (``veille.replica.sites``,
+- ``<source>``: the replicas of the other configured sources (``replica.sites``,
   when that module exists), expected text from their manifests.
 
 Methods: ``abamako`` (the aBamako site parser, on its replica pages), ``rules`` (the
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from scrapers.parsers.abamako import AbamakoParser  # noqa: E402
 from scrapers.parsers.base import NotAnArticle  # noqa: E402
 from scrapers.parsers.generic import GenericParser  # noqa: E402
-from veille.textformat import clean, read  # noqa: E402
+from veille.core.textformat import clean, read  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
 HANDMADE = ROOT / "tests" / "pages" / "generic"
@@ -68,7 +68,7 @@ def handmade_pages() -> list[Page]:
 
 
 def abamako_pages(tmp: Path, n: int) -> list[Page]:
-    from veille.replica.site import generate_site
+    from replica.site import generate_site
 
     man = generate_site(tmp / "abamako", n_articles=n)
     out = []
@@ -81,7 +81,7 @@ def abamako_pages(tmp: Path, n: int) -> list[Page]:
 
 def source_pages(tmp: Path, n: int) -> dict[str, list[Page]]:
     try:
-        from veille.replica import sites
+        from replica import sites
     except ImportError:
         return {}
     out = {}

@@ -9,7 +9,7 @@ What it does:
 1. Builds a fresh store (default ``bench/out/million.db``) with ``--versions`` versions:
    ``versions / per-article`` articles, each with ``per-article`` distinct texts (the first,
    then edits: a paragraph added, a sentence changed, a paragraph removed...). Texts are
-   ~``--text-kb`` KB in the article format, written with :func:`veille.textformat.write`,
+   ~``--text-kb`` KB in the article format, written with :func:`veille.core.textformat.write`,
    French words with accents and, in a fraction of them, the words of the topics.
    Versions arrive in crawls of ``--crawl-size`` items: each crawl creates new articles and
    updates older ones (an article's k-th edit comes ``k * spread`` articles after it was
@@ -17,13 +17,13 @@ What it does:
    days in arrival order, like a long-running store (~4,000 new articles a day at 1M).
    Every crawl goes through ``Store.start_crawl`` / ``Store.save_batch`` (batches of
    ``--batch``, the pipeline's default 250) / ``Store.finish_crawl``, then
-   ``veille.flags.flag_crawl`` with three topics (``--no-flags``: not flagged), exactly what
+   ``veille.monitor.flags.flag_crawl`` with three topics (``--no-flags``: not flagged), exactly what
    a crawl and the scheduler do. Progress is printed after every crawl.
 2. Prints the ingest rate (versions/s, save_batch alone and with flagging), the database
    size (bytes per article, per version, and per table/index from ``dbstat``).
 3. Times full-text search (``contents_fts`` MATCH through the canned ``search`` query, and a
    plain ``MATCH ... ORDER BY rank LIMIT 20``) and every canned query of
-   ``veille/datasette/metadata.yml`` with representative parameters, through Datasette's
+   ``veille/web/metadata.yml`` with representative parameters, through Datasette's
    own connection (plugin SQL functions included): first run (cold) and the median of
    ``--repeat`` runs. For each, ``EXPLAIN QUERY PLAN`` lines that scan a whole big table
    without an index are printed, so a missing index shows.
@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage import Store  # noqa: E402
-from veille.textformat import TextParts, write  # noqa: E402
+from veille.core.textformat import TextParts, write  # noqa: E402
 
 WORDS = ("le la les des une un du de et à en pour par sur dans avec sécurité armée Bamako "
          "gouvernement élection président ministre réunion société économie été déjà où "
@@ -158,7 +158,7 @@ def fmt_bytes(n: float) -> str:
 # ------------------------------------------------------------------------------ build
 
 def build(args) -> dict:
-    from veille.flags import flag_crawl, sync_topics
+    from veille.monitor.flags import flag_crawl, sync_topics
     from veille.topics import Topic
 
     db = Path(args.db)
@@ -298,7 +298,7 @@ def query_params(db: Path) -> dict[str, list[dict]]:
 
 
 def time_queries(db: Path, repeat: int, time_limit_s: float) -> dict:
-    from veille.datasette import DB_NAME, load_metadata, make_datasette
+    from veille.web import DB_NAME, load_metadata, make_datasette
 
     meta = load_metadata()
     canned = meta["databases"][DB_NAME].get("queries", {})

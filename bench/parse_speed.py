@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from lxml import etree  # noqa: E402
 
 from scrapers.parsers.abamako import AbamakoParser  # noqa: E402
-from veille.textformat import read  # noqa: E402
+from veille.core.textformat import read  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "seeds", "000_4c2eddb1c88bd00e.txt")

@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from crawl_speed import site_for  # noqa: E402
 
-from storage.revisit import iso, parse_iso  # noqa: E402
-from veille.replica import add_articles, edit_articles, load_manifest, serve  # noqa: E402
+from veille.core.clock import iso, parse_iso  # noqa: E402
+from replica import add_articles, edit_articles, load_manifest, serve  # noqa: E402
 
 SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",

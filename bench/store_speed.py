@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from storage import Store  # noqa: E402
-from veille.textformat import TextParts, write  # noqa: E402
+from veille.core.textformat import TextParts, write  # noqa: E402
 
 WORDS = ("le la les des une sécurité armée Mali OTAN Bamako gouvernement élection président "
          "ministre réunion société économie été déjà où français Sahel transition négociations "

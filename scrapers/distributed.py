@@ -101,6 +101,9 @@ else:
 
 from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
 
+from veille.core.clock import utcnow
+from veille.core.errors import DistributedError
+
 logger = logging.getLogger(__name__)
 
 ENV_URL = "VEILLE_REDIS_URL"
@@ -177,10 +180,6 @@ def worker_id(crawler) -> str:
     return wid
 
 
-def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 # -- the serializer of requests (SCHEDULER_SERIALIZER = "scrapers.distributed") -------------
 def _enc(o):
     if isinstance(o, (bytes, bytearray)):
@@ -221,7 +220,7 @@ class DistributedAddon:
         if not url:
             return
         if _MISSING is not None:
-            raise RuntimeError(f"VEILLE_REDIS_URL is set but {_MISSING.name or 'scrapy-redis'} is not"
+            raise DistributedError(f"VEILLE_REDIS_URL is set but {_MISSING.name or 'scrapy-redis'} is not"
                                " installed: pip install 'veille[distributed]'")
         from scrapers.pipelines import StorePipeline
 
@@ -295,7 +294,7 @@ class RedisScheduler(_RedisSchedulerBase):
         if not hasattr(getattr(self.crawler.engine, "_slot", None), "inprogress"):
             # _sweep() needs it to tell finished requests; without it a dead worker's
             # requests could not be told from done ones.
-            raise RuntimeError("scrapers.distributed: this Scrapy has no engine slot 'inprogress'")
+            raise DistributedError("scrapers.distributed: this Scrapy has no engine slot 'inprogress'")
         self.inflight_key = self.keys.inflight(self.worker)
         self._pop_script = self.server.register_script(_POP)
         self._requeue_script = self.server.register_script(_REQUEUE)
@@ -488,7 +487,7 @@ def load_known(spider, server) -> None:
         type(spider).load_known(spider)
         return
     prefix = spider.settings.get("VEILLE_REDIS_PREFIX") or DEFAULT_PREFIX
-    now = now_iso()
+    now = utcnow()
     url_prefix = spider.base_url + "/"
     known = {}
     for url, raw in server.hscan_iter(known_key(prefix, spider.source), count=5000):
@@ -545,7 +544,7 @@ class RedisItemPipeline:
                    "max_interval": s.getint("VEILLE_REVISIT_MAX", 7 * 86400),
                    "recent_days": s.getfloat("VEILLE_REVISIT_RECENT_DAYS", 3.0)}
         self._push("start", args=_spider_args(spider), revisit=revisit, host=socket.gethostname(),
-                   pid=os.getpid(), at=now_iso())
+                   pid=os.getpid(), at=utcnow())
         logger.info("veille: run %s, items to %s", self.run, self.key)
 
     def process_item(self, item, spider=None):
@@ -560,4 +559,4 @@ class RedisItemPipeline:
     def spider_closed(self, spider=None, reason="finished"):
         stats = self.crawler.stats
         self._push("end", reason=reason, complete=bool(stats.get_value("veille/redis/complete")),
-                   pushed=self.pushed, at=now_iso())
+                   pushed=self.pushed, at=utcnow())

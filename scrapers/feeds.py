@@ -13,11 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-
-class FeedError(ValueError):
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
+from veille.core.errors import FeedError
 
 
 @dataclass

@@ -20,24 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["RevisitPolicy", "iso", "parse_iso"]
+from veille.core.clock import iso
 
-
-def iso(when: dt.datetime) -> str:
-    """ISO 8601 UTC with milliseconds and a ``Z``, as the store writes timestamps."""
-    return when.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_iso(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when
+__all__ = ["RevisitPolicy"]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from collections.abc import Callable
 import sqlite_utils
 from sqlite_utils.db import COLUMN_TYPE_MAPPING
 
+from veille.core.errors import SchemaError
+
 __all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
 
 SCHEMA_VERSION = 1
@@ -98,7 +100,7 @@ TABLES: dict[str, dict] = {
             "next_check_at": str,
             "check_interval": int,  # seconds; revisit policy comes later
             "versions_count": int,
-            "story_id": int,  # the story of its current text (veille.stories)
+            "story_id": int,  # the story of its current text (veille.monitor.stories)
         },
         "pk": "id",
         "fks": [("content_hash", "contents", "hash"), ("duplicate_of", "articles", "id"),
@@ -177,7 +179,7 @@ TABLES: dict[str, dict] = {
             "created_at": str,
             "terms": str,  # JSON list of the matched terms
             "in_change": int,  # 1 if the changed text itself matches (always 1 for new)
-            "story_id": int,  # the story of the text (veille.stories)
+            "story_id": int,  # the story of the text (veille.monitor.stories)
             # the first flag of this topic for the same story from another article: this
             # one is recorded but reported under it, not alerted again (NULL: an alert)
             "duplicate_of_flag": int,
@@ -192,7 +194,7 @@ TABLES: dict[str, dict] = {
         ],
         "defaults": {},
     },
-    # the same story at several URLs or sources (veille.stories): one row per story
+    # the same story at several URLs or sources (veille.monitor.stories): one row per story
     "stories": {
         "columns": {
             "id": int,
@@ -264,7 +266,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("articles", ["first_seen"], False),
     ("versions", ["fetched_at"], False),
     ("flags", ["created_at"], False),
-    # stories (veille.stories) and source health (veille.health)
+    # stories (veille.monitor.stories) and source health (veille.monitor.health)
     ("articles", ["story_id"], False),
     ("flags", ["topic", "story_id"], False),
     ("story_texts", ["body_hash"], False),
@@ -310,7 +312,7 @@ def _creation_order() -> list[tuple[str, dict]]:
             if all(other == name or other in done for _, other, _ in TABLES[name]["fks"]):
                 break
         else:
-            raise RuntimeError(f"foreign-key cycle among {pending}")
+            raise SchemaError(f"foreign-key cycle among {pending}")
         done.append(name)
         pending.remove(name)
     return [(name, TABLES[name]) for name in done]
@@ -343,7 +345,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise SchemaError(
                 f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
             )
         existing = set(db.table_names())

@@ -14,7 +14,7 @@ What is stored (nothing is ever deleted or overwritten by a later crawl, except 
 "current" pointers and timestamps of ``articles``):
 
 - ``contents``: every distinct text once, keyed by ``hash`` = SHA-256 hex of its UTF-8 bytes
-  (:func:`veille.textformat.content_hash`), whatever the URLs that carry it.
+  (:func:`veille.core.textformat.content_hash`), whatever the URLs that carry it.
 - ``articles``: one row per URL (the URL exactly as given: normalising it is the caller's
   job) with the metadata of its current version, ``content_hash`` of that version,
   ``duplicate_of`` (the first article that carried the same text, or NULL),
@@ -42,10 +42,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from veille import textformat
-from veille.diff import diff_texts
+from veille.core import clock, textformat
+from veille.core.clock import iso, utcnow
+from veille.core.errors import NoSuchCrawl
+from veille.core.diff import diff_texts
 
-from .revisit import RevisitPolicy, iso
+from .revisit import RevisitPolicy
 from .schema import SCHEMA_VERSION, ensure_schema, rebuild_fts
 
 __all__ = ["Store", "default_db_path", "utcnow", "DEFAULT_DB_PATH", "ENV_VAR", "OUTCOMES"]
@@ -65,11 +67,6 @@ def default_db_path() -> Path:
     (relative to the current directory)."""
     env = os.environ.get(ENV_VAR)
     return Path(env) if env else DEFAULT_DB_PATH
-
-
-def utcnow() -> str:
-    """Now, as an ISO 8601 UTC timestamp with milliseconds: ``2026-11-27T17:13:05.123Z``."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -129,7 +126,7 @@ _SQL_TOUCH = (
     "UPDATE articles SET last_seen=?, etag=COALESCE(?, etag),"
     " last_modified=COALESCE(?, last_modified), check_interval=?, next_check_at=? WHERE id=?"
 )
-# how many article pages each extraction method produced in a crawl (veille.health)
+# how many article pages each extraction method produced in a crawl (veille.monitor.health)
 _SQL_METHOD_COUNT = (
     "INSERT INTO crawl_methods (crawl_id, method, pages) VALUES (?, ?, ?)"
     " ON CONFLICT(crawl_id, method) DO UPDATE SET pages = pages + excluded.pages"
@@ -282,7 +279,7 @@ class Store:
                 (status, reason, utcnow(), crawl_id),
             )
             if cur.rowcount != 1:
-                raise KeyError(f"no crawl {crawl_id}")
+                raise NoSuchCrawl(f"no crawl {crawl_id}")
             self._commit()
         except BaseException:
             self._rollback()
@@ -290,7 +287,7 @@ class Store:
 
     def _check_crawl(self, crawl_id: int) -> None:
         if self.conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
-            raise KeyError(f"no crawl {crawl_id}")
+            raise NoSuchCrawl(f"no crawl {crawl_id}")
 
     # -- articles -------------------------------------------------------------------
     @classmethod
@@ -368,7 +365,7 @@ class Store:
         ``fetched`` and outcome counts are incremented in the same transaction.
 
         Raises ValueError (nothing written) if any item has no URL, an empty text, a text
-        not in the format (checked with :func:`veille.textformat.read`) or a wrong
+        not in the format (checked with :func:`veille.core.textformat.read`) or a wrong
         ``content_hash``; KeyError if the crawl does not exist.
 
         ``skip_invalid=True`` (not the default): instead of raising, an invalid item gets
@@ -381,7 +378,7 @@ class Store:
         ex = self.conn.execute
         outcomes: list[str] = []
         counts = dict.fromkeys(OUTCOMES, 0)
-        now_dt = dt.datetime.now(dt.timezone.utc)
+        now_dt = clock.now()
         schedule = self.revisit.schedule
         self._begin()
         try:
@@ -482,7 +479,7 @@ class Store:
         if not rows:
             return []
         outcomes = []
-        now_dt = dt.datetime.now(dt.timezone.utc)
+        now_dt = clock.now()
         ex = self.conn.execute
         self._begin()
         try:
@@ -520,7 +517,7 @@ class Store:
         """The articles a crawl of ``source`` already knows, whose URL starts with
         ``url_prefix``: ``{url: (etag, last_modified, due)}``. ``due`` says the revisit
         policy wants it checked now (``next_check_at`` has come, or was never set)."""
-        when = iso(now or dt.datetime.now(dt.timezone.utc))
+        when = iso(now or clock.now())
         like = url_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cur = self.conn.execute(
             "SELECT url, etag, last_modified, next_check_at IS NULL OR next_check_at <= ?"

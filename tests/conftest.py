@@ -1,7 +1,7 @@
 """Shared fixtures: a replica aBamako site and servers for it.
 
 - ``replica_site`` (session): a default generated site (60 articles, reference variants)
-  in a temp dir; a :class:`veille.replica.site.Manifest` (``.out_dir`` is the folder).
+  in a temp dir; a :class:`replica.site.Manifest` (``.out_dir`` is the folder).
   Treat it as read-only: tests that edit a site make their own with ``make_site``.
 - ``replica`` (module): a running server for ``replica_site`` (``.base_url``,
   ``.url(path)``, ``.stats(since)``, ``.mark()``); no faults, do not set any on it.
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from veille.replica.server import serve
-from veille.replica.site import generate_site
+from replica.server import serve
+from replica.site import generate_site
 
 
 @pytest.fixture(scope="session")

@@ -14,16 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from veille.textformat import TextParts, clean, write
-
-
-class NotAnArticle(Exception):
-    """The page holds no article; ``reason`` says why (e.g. ``no-article-markup``)."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+from veille.core.textformat import TextParts, clean, write
+from veille.core.errors import NotAnArticle
 
 
 @dataclass

@@ -29,9 +29,9 @@ import re
 from urllib.parse import urlsplit
 
 from scrapers.parsers.abamako import AbamakoParser
-from scrapers.spiders.base import NewsSpiderBase, _header, _now, classify_failure
+from scrapers.spiders.base import NewsSpiderBase, _header, classify_failure
 
-__all__ = ["AbamakoSpider", "NEXT_WORDS", "classify_failure", "parse_id_ranges", "_header", "_now"]
+__all__ = ["AbamakoSpider", "NEXT_WORDS", "classify_failure", "parse_id_ranges", "_header"]
 
 NEXT_WORDS = {"suivant", "suivante", "page suivante", "next", "»", "›", ">", ">>"}
 

@@ -25,7 +25,6 @@ implement :meth:`article_link` and :meth:`start`.
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -53,7 +52,8 @@ from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
 from scrapers.middlewares import OffsiteRedirect
 from scrapers.parsers.base import NotAnArticle, looks_truncated
 from storage import Store
-from veille.textformat import FormatError, content_hash
+from veille.core.clock import utcnow
+from veille.core.textformat import FormatError, content_hash
 
 __all__ = ["NewsSpiderBase", "classify_failure"]
 
@@ -230,7 +230,7 @@ class NewsSpiderBase(scrapy.Spider):
             status=response.status,
             etag=_header(headers, b"ETag"),
             last_modified=_header(headers, b"Last-Modified"),
-            fetched_at=_now(),
+            fetched_at=utcnow(),
         )
 
     # -- feeds ------------------------------------------------------------------------
@@ -266,7 +266,7 @@ class NewsSpiderBase(scrapy.Spider):
         if response.status == 304:
             headers = response.headers
             return [NotModifiedItem(url=response.url, etag=_header(headers, b"ETag"),
-                                    last_modified=_header(headers, b"Last-Modified"), fetched_at=_now())]
+                                    last_modified=_header(headers, b"Last-Modified"), fetched_at=utcnow())]
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         try:
             art = self.parser.parse(response.body, response.url, content_type, site=self.site)
@@ -296,7 +296,7 @@ class NewsSpiderBase(scrapy.Spider):
                 method=art.method,
                 text=text,
                 content_hash=content_hash(text),
-                fetched_at=_now(),
+                fetched_at=utcnow(),
                 etag=_header(headers, b"ETag"),
                 last_modified=_header(headers, b"Last-Modified"),
             )
@@ -319,8 +319,6 @@ class NewsSpiderBase(scrapy.Spider):
         return [self.skip(url, kind, reason, detail, status)]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _header(headers, name: bytes) -> str | None:

@@ -1,0 +1,542 @@
+"""Tests of storage.store / storage.schema: the SQLite store the pipeline writes to."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from storage import SCHEMA_VERSION, Store, default_db_path
+from veille.core.textformat import TextParts, content_hash, write
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_text(n: int, extra: str = "", headline: str | None = None) -> str:
+    headline = headline or f"Article numéro {n} sur la sécurité au Mali"
+    return write(TextParts(
+        "2022-06", f"{headline} - abamako.com", headline, "Publié le jeudi 30 juin 2022 | Dw", "",
+        [f"Premier paragraphe {n} : la sécurité de l'OTAN.{extra}", f"Deuxième paragraphe {n}."],
+    ))
+
+
+def item(n: int, text: str | None = None, url: str | None = None, **kw) -> dict:
+    d = {
+        "url": url if url is not None else f"https://news.abamako.com/h/{n}.html",
+        "source": "abamako", "site": "abamako.com",
+        "title": f"Article numéro {n} - abamako.com", "headline": f"Article numéro {n}",
+        "published": "2022-06-30", "rubric": "Politique", "publisher": "Dw",
+        "canonical_url": None, "method": "abamako",
+        "text": text if text is not None else make_text(n),
+        "fetched_at": "2026-11-27T10:00:00.000Z",
+    }
+    d.update(kw)
+    return d
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "veille.db")
+    yield s
+    s.close()
+
+
+def count(store, table, where="1", params=()):
+    return store.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+
+
+# -- schema ------------------------------------------------------------------------------
+
+EXPECTED = {
+    "articles": ["id", "url", "source", "site", "title", "headline", "published", "rubric",
+                 "publisher", "canonical_url", "method", "first_seen", "last_seen",
+                 "content_hash", "duplicate_of", "etag", "last_modified", "next_check_at",
+                 "check_interval", "versions_count"],
+    "contents": ["hash", "text", "length", "first_seen"],
+    "versions": ["id", "article_id", "content_hash", "fetched_at", "crawl_id", "previous_hash"],
+    "crawls": ["id", "source", "spider", "args", "started_at", "finished_at", "status",
+               "finish_reason", "fetched", "new", "updated", "unchanged", "duplicate",
+               "skipped", "failed"],
+    "skips": ["id", "crawl_id", "url", "kind", "reason", "detail", "http_status", "at"],
+}
+
+
+def test_tables_and_columns(store):
+    for table, cols in EXPECTED.items():
+        have = [c.name for c in store.db[table].columns]
+        missing = [c for c in cols if c not in have]
+        assert not missing, (table, missing)
+    assert store.db["articles"].pks == ["id"]
+    assert store.db["contents"].pks == ["hash"]
+    assert store.db["versions"].pks == ["id"]
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_indexes(store):
+    def indexed(table):
+        return {tuple(i.columns) for i in store.db[table].indexes}
+
+    assert ("url",) in indexed("articles")
+    assert any(i.unique and i.columns == ["url"] for i in store.db["articles"].indexes)
+    assert ("content_hash",) in indexed("articles")
+    assert ("source", "published") in indexed("articles")
+    assert ("article_id",) in indexed("versions")
+    assert ("content_hash",) in indexed("versions")
+    assert ("crawl_id",) in indexed("skips")
+
+
+def test_wal_on(store):
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.journal_mode == "wal"
+
+
+def test_ensure_schema_idempotent_and_adds_missing_column(tmp_path):
+    path = tmp_path / "v.db"
+    Store(path).close()
+    before = sqlite3.connect(path).execute(
+        "SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    Store(path).close()
+    after = sqlite3.connect(path).execute(
+        "SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+    assert before == after
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE articles DROP COLUMN check_interval")
+    conn.execute("PRAGMA user_version = 0")
+    conn.commit()
+    conn.close()
+    s = Store(path)
+    assert "check_interval" in s.db["articles"].columns_dict
+    assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    s.close()
+
+
+def test_newer_schema_refused(tmp_path):
+    path = tmp_path / "v.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError):
+        Store(path)
+
+
+def test_fts_visible_to_datasette(store):
+    from datasette.utils import detect_fts
+
+    assert detect_fts(store.conn, "articles") == "articles_fts"
+    assert detect_fts(store.conn, "contents") == "contents_fts"
+
+
+# -- paths -------------------------------------------------------------------------------
+
+def test_default_path_and_env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VEILLE_DB", raising=False)
+    assert default_db_path() == Path("data/veille.db")
+    s = Store()
+    s.close()
+    assert (tmp_path / "data" / "veille.db").is_file()
+
+    env_db = tmp_path / "elsewhere" / "env.db"
+    monkeypatch.setenv("VEILLE_DB", str(env_db))
+    assert default_db_path() == env_db
+    s = Store()
+    assert s.path == env_db
+    s.close()
+    assert env_db.is_file()
+
+    explicit = tmp_path / "explicit.db"
+    s = Store(explicit)  # explicit beats the environment
+    s.close()
+    assert explicit.is_file()
+
+
+# -- outcomes ----------------------------------------------------------------------------
+
+def test_new_unchanged_updated_duplicate(store):
+    c = store.start_crawl("abamako", spider="abamako", args={"max": 3})
+    assert store.save_batch(c, [item(1), item(2)]) == ["new", "new"]
+    assert count(store, "contents") == 2
+    assert count(store, "versions") == 2
+
+    # same URL, same text
+    later = "2026-11-28T10:00:00.000Z"
+    assert store.save_batch(c, [item(1, fetched_at=later, etag='W/"x"')]) == ["unchanged"]
+    a1 = store.article("https://news.abamako.com/h/1.html")
+    assert a1["last_seen"] == later and a1["first_seen"] == "2026-11-27T10:00:00.000Z"
+    assert a1["etag"] == 'W/"x"' and a1["versions_count"] == 1
+    assert count(store, "versions") == 2
+
+    # same URL, new text
+    old_hash = a1["content_hash"]
+    new_text = make_text(1, extra=" Mise à jour.")
+    assert store.save_batch(c, [item(1, text=new_text)]) == ["updated"]
+    a1 = store.article("https://news.abamako.com/h/1.html")
+    assert a1["content_hash"] == content_hash(new_text) != old_hash
+    assert a1["versions_count"] == 2
+    vs = list(store.db.query("SELECT * FROM versions WHERE article_id = ? ORDER BY id", [a1["id"]]))
+    assert [v["content_hash"] for v in vs] == [old_hash, content_hash(new_text)]
+    assert vs[0]["previous_hash"] is None and vs[1]["previous_hash"] == old_hash
+    assert store.text(old_hash) == make_text(1)  # old version kept
+
+    # new URL, text already stored under article 2
+    a2 = store.article("https://news.abamako.com/h/2.html")
+    out = store.save_batch(c, [item(2, url="https://news.abamako.com/h/2-copy.html")])
+    assert out == ["duplicate"]
+    dup = store.article("https://news.abamako.com/h/2-copy.html")
+    assert dup["duplicate_of"] == a2["id"] and dup["content_hash"] == a2["content_hash"]
+    assert count(store, "contents") == 3  # 2 originals + 1 update; the duplicate adds none
+    assert count(store, "contents", "hash = ?", (a2["content_hash"],)) == 1
+    assert count(store, "versions", "article_id = ?", (dup["id"],)) == 1
+    assert a2["duplicate_of"] is None
+
+    cr = store.crawl(c)
+    assert (cr["fetched"], cr["new"], cr["unchanged"], cr["updated"], cr["duplicate"]) == (5, 2, 1, 1, 1)
+    assert cr["status"] == "running" and cr["pid"] == os.getpid()
+    store.finish_crawl(c, "finished", "finished")
+    cr = store.crawl(c)
+    assert cr["status"] == "finished" and cr["finish_reason"] == "finished" and cr["finished_at"]
+
+
+def test_text_stored_once_across_many_urls(store):
+    c = store.start_crawl("abamako")
+    text = make_text(7)
+    outs = store.save_batch(c, [item(7, text=text, url=f"https://x.test/{i}") for i in range(5)])
+    assert outs == ["new"] + ["duplicate"] * 4
+    assert count(store, "contents") == 1
+    first = store.article("https://x.test/0")["id"]
+    assert count(store, "articles", "duplicate_of = ?", (first,)) == 4
+    assert count(store, "contents_fts") == 1
+    # a later crawl brings the same text again under another URL: still once
+    c2 = store.start_crawl("abamako")
+    assert store.save_batch(c2, [item(7, text=text, url="https://x.test/9")]) == ["duplicate"]
+    assert count(store, "contents") == 1
+    assert store.article("https://x.test/9")["duplicate_of"] == first
+
+
+def test_same_url_twice_in_one_batch(store):
+    c = store.start_crawl("abamako")
+    t1, t2 = make_text(3), make_text(3, extra=" Corrigé.")
+    assert store.save_batch(c, [item(3, text=t1), item(3, text=t1), item(3, text=t2)]) == [
+        "new", "unchanged", "updated"]
+    a = store.article(item(3)["url"])
+    assert a["content_hash"] == content_hash(t2) and a["versions_count"] == 2
+    assert count(store, "articles") == 1 and count(store, "versions") == 2
+    cr = store.crawl(c)
+    assert (cr["fetched"], cr["new"], cr["unchanged"], cr["updated"]) == (3, 1, 1, 1)
+
+
+def test_reverting_to_an_old_text_is_a_new_version(store):
+    c = store.start_crawl("abamako")
+    t1, t2 = make_text(4), make_text(4, extra=" v2")
+    store.save_batch(c, [item(4, text=t1)])
+    store.save_batch(c, [item(4, text=t2)])
+    assert store.save_batch(c, [item(4, text=t1)]) == ["updated"]
+    a = store.article(item(4)["url"])
+    assert a["versions_count"] == 3 and a["content_hash"] == content_hash(t1)
+    assert a["duplicate_of"] is None  # only this article ever carried t1
+    assert count(store, "contents") == 2
+
+
+def test_update_metadata_and_validators(store):
+    c = store.start_crawl("abamako")
+    store.save_batch(c, [item(5, etag='"a"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT")])
+    # validators absent from the item: kept
+    store.save_batch(c, [{k: v for k, v in item(5).items() if k not in ("etag", "last_modified")}])
+    assert store.validators(item(5)["url"]) == ('"a"', "Mon, 01 Jan 2024 00:00:00 GMT")
+    store.save_batch(c, [item(5, text=make_text(5, " x"), title="Nouveau titre", etag=None)])
+    a = store.article(item(5)["url"])
+    assert a["title"] == "Nouveau titre" and a["etag"] is None
+
+
+def test_content_hash_given_is_checked(store):
+    c = store.start_crawl("abamako")
+    t = make_text(6)
+    assert store.save_batch(c, [item(6, text=t, content_hash=content_hash(t))]) == ["new"]
+    with pytest.raises(ValueError):
+        store.save_batch(c, [item(8, content_hash="0" * 64)])
+
+
+@pytest.mark.parametrize("bad", [
+    "", "pas au format", make_text(1) + "\n", " date 2022-06 Titre seul", "\n" + make_text(1),
+    make_text(1).replace("\n\n", "\r\n\r\n", 1), None,
+])
+def test_invalid_text_rejected_without_change(store, bad):
+    c = store.start_crawl("abamako")
+    store.save_batch(c, [item(1)])
+    snapshot = [store.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("articles", "contents", "versions", "crawls")]
+    with pytest.raises(ValueError):
+        bad_item = item(3)
+        bad_item["text"] = bad
+        store.save_batch(c, [item(2), item(1, text=make_text(1, " changed")), bad_item])
+    after = [store.conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+             for t in ("articles", "contents", "versions", "crawls")]
+    assert after == snapshot
+    assert not store.conn.in_transaction
+    assert store.save_batch(c, [item(2)]) == ["new"]  # the store still works
+
+
+def test_missing_url_or_unknown_crawl(store):
+    c = store.start_crawl("abamako")
+    with pytest.raises(ValueError):
+        store.save_batch(c, [item(1, url="")])
+    with pytest.raises(KeyError):
+        store.save_batch(c + 99, [item(1)])
+    assert count(store, "articles") == 0
+    assert store.save_batch(c, []) == []
+
+
+def test_db_error_rolls_back_whole_batch(store):
+    c = store.start_crawl("abamako")
+    store.conn.execute("CREATE TRIGGER boom BEFORE INSERT ON versions WHEN new.article_id = 3 "
+                       "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    with pytest.raises(sqlite3.DatabaseError):
+        store.save_batch(c, [item(1), item(2), item(3)])
+    assert count(store, "articles") == 0 and count(store, "contents") == 0
+    assert store.crawl(c)["fetched"] == 0
+
+
+# -- touch, skips, crawls ----------------------------------------------------------------
+
+def test_touch(store):
+    c = store.start_crawl("abamako")
+    store.save_batch(c, [item(1, etag='"e1"', last_modified="lm1")])
+    c2 = store.start_crawl("abamako")
+    assert store.touch(c2, item(1)["url"], etag='"e2"') == "unchanged"
+    a = store.article(item(1)["url"])
+    assert a["etag"] == '"e2"' and a["last_modified"] == "lm1"
+    assert a["last_seen"] > "2026-11-27T10:00:00.000Z"
+    assert a["versions_count"] == 1
+    assert store.touch(c2, "https://unknown.test/x") == "unknown"
+    cr = store.crawl(c2)
+    assert (cr["fetched"], cr["unchanged"]) == (1, 1)
+
+
+def test_skips(store):
+    c = store.start_crawl("abamako")
+    store.record_skip(c, "https://x.test/a", "skipped", "no-article", detail="no div")
+    store.record_skip(c, "https://x.test/b", "failed", "http-404", http_status=404)
+    n = store.save_skips(c, [
+        {"url": "https://x.test/c", "kind": "failed", "reason": "timeout"},
+        {"url": "https://x.test/d", "kind": "skipped", "reason": "not-html"},
+        {"url": "https://x.test/e", "kind": "skipped", "reason": "too-large"},
+    ])
+    assert n == 3
+    cr = store.crawl(c)
+    assert (cr["skipped"], cr["failed"]) == (3, 2)
+    rows = list(store.db.query("SELECT * FROM skips WHERE crawl_id = ? ORDER BY id", [c]))
+    assert [r["reason"] for r in rows] == ["no-article", "http-404", "timeout", "not-html", "too-large"]
+    assert rows[1]["http_status"] == 404 and rows[0]["detail"] == "no div" and rows[0]["at"]
+    with pytest.raises(ValueError):
+        store.record_skip(c, "https://x.test/f", "weird", "x")
+    assert count(store, "skips") == 5
+
+
+def test_start_crawl_marks_dead_running_crawls_killed(store):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with store.conn:
+        store.conn.execute(
+            "INSERT INTO crawls (source, status, started_at, pid, host) VALUES "
+            "('abamako', 'running', '2026-01-01T00:00:00Z', ?, ?), "
+            "('abamako', 'running', '2026-01-01T00:00:00Z', ?, ?), "
+            "('other', 'running', '2026-01-01T00:00:00Z', ?, ?)",
+            (dead.pid, store._host, os.getppid(), store._host, dead.pid, store._host))
+    c = store.start_crawl("abamako", args={"k": "v"})
+    st = dict(store.conn.execute("SELECT id, status FROM crawls").fetchall())
+    assert st == {1: "killed", 2: "running", 3: "running", c: "running"}
+    assert store.crawl(1)["finish_reason"] == "process-died"
+    assert store.crawl(c)["args"] == '{"k": "v"}'
+    assert store.reap_dead_crawls() == [3]
+
+
+# -- full-text search --------------------------------------------------------------------
+
+def test_fts_accent_and_case_insensitive(store):
+    c = store.start_crawl("abamako")
+    t = write(TextParts("2022-06", "Sécurité au Sahel : L′OTAN s'inquiète - abamako.com",
+                        "Sécurité au Sahel : L′OTAN s'inquiète", "", "",
+                        ["L'Alliance s'inquiète.", "Rien d'autre."]))
+    t2 = write(TextParts("2022-06", "Économie du coton - abamako.com", "Économie du coton",
+                         "", "", ["La filière coton, pas la securite.", "Export vers le Việt Nam."]))
+    store.save_batch(c, [item(1, text=t, title="Sécurité au Sahel - abamako.com",
+                              headline="Sécurité au Sahel : l'OTAN s'inquiète"),
+                         item(2, text=t2, title="Économie du coton", headline="Économie du coton")])
+    # contents
+    hits = sorted(r["hash"] for r in store.db["contents"].search("securite"))
+    assert hits == sorted([content_hash(t), content_hash(t2)])  # "Sécurité" and "securite"
+    # "ệ" has two diacritics: only remove_diacritics 2 folds it to "e"
+    assert [r["hash"] for r in store.db["contents"].search("viet")] == [content_hash(t2)]
+    hits = [r["hash"] for r in store.db["contents"].search("sahel")]
+    assert hits == [content_hash(t)]
+    assert [r["hash"] for r in store.db["contents"].search("otan")] == [content_hash(t)]
+    assert len(list(store.db["contents"].search("economie"))) == 1
+    # articles
+    assert [r["url"] for r in store.db["articles"].search("securite")] == [item(1)["url"]]
+    assert [r["url"] for r in store.db["articles"].search("otan")] == [item(1)["url"]]
+    # raw MATCH
+    raw = store.conn.execute(
+        "SELECT a.url FROM articles a JOIN articles_fts f ON f.rowid = a.id "
+        "WHERE articles_fts MATCH 'securite'").fetchall()
+    assert raw == [(item(1)["url"],)]
+    raw = store.conn.execute(
+        "SELECT c.hash FROM contents c WHERE c.rowid IN "
+        "(SELECT rowid FROM contents_fts WHERE contents_fts MATCH ?)", ("SÉCURITÉ",)).fetchall()
+    assert len(raw) == 2
+    raw = store.conn.execute(
+        "SELECT c.hash FROM contents c WHERE c.rowid IN "
+        "(SELECT rowid FROM contents_fts WHERE contents_fts MATCH ?)", ("economie",)).fetchall()
+    assert raw == [(content_hash(t2),)]
+
+
+def test_fts_follows_updates(store):
+    c = store.start_crawl("abamako")
+    store.save_batch(c, [item(1, title="Ancien titre", headline="Ancien")])
+    store.save_batch(c, [item(1, text=make_text(1, " v2"), title="Nouveau titre",
+                              headline="Nouveau")])
+    assert list(store.db["articles"].search("ancien")) == []
+    assert len(list(store.db["articles"].search("nouveau"))) == 1
+    assert store.conn.execute(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES('integrity-check', 1)") is not None
+    store.conn.commit()
+    # both versions of the text stay searchable in contents
+    assert len(list(store.db["contents"].search("paragraphe"))) == 2
+
+
+# -- crash safety ------------------------------------------------------------------------
+
+CHILD = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from storage import Store
+    from veille.core.textformat import TextParts, write
+    store = Store({db!r})
+    crawl = store.start_crawl("crash")
+    print(crawl, flush=True)
+    para = "Texte de remplissage sur la sécurité et l'économie. " * 60
+    for b in range(100000):
+        items = []
+        for i in range(50):
+            n = b * 50 + i
+            url = "https://crash.test/{round}-%d/%d" % (b, i)
+            if i % 10 == 9:  # some duplicates of an earlier text
+                n = b * 50
+            text = write(TextParts("2024-01", "T {round}-%d - x.test" % n, "Titre %d" % n, "", "",
+                                   [para, "Fin %d." % n]))
+            items.append({{"url": url, "source": "crash", "text": text}})
+        store.save_batch(crawl, items)
+""")
+
+
+def check_consistent(path: Path, batch: int = 50) -> dict:
+    conn = sqlite3.connect(path)
+    q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+    assert q("PRAGMA integrity_check") == [("ok",)]
+    assert q("PRAGMA foreign_key_check") == []
+    assert q("SELECT count(*) FROM articles a LEFT JOIN contents c ON c.hash = a.content_hash "
+             "WHERE c.hash IS NULL") == [(0,)]
+    assert q("SELECT count(*) FROM versions v LEFT JOIN contents c ON c.hash = v.content_hash "
+             "WHERE c.hash IS NULL") == [(0,)]
+    assert q("SELECT count(*) FROM articles a WHERE versions_count <> "
+             "(SELECT count(*) FROM versions v WHERE v.article_id = a.id)") == [(0,)]
+    # every batch complete: batch b has 50 articles or none
+    per_batch: dict[str, int] = {}
+    for (url,) in q("SELECT url FROM articles"):
+        b = url.rsplit("/", 1)[0]
+        per_batch[b] = per_batch.get(b, 0) + 1
+    assert all(n == batch for n in per_batch.values()), per_batch
+    # counts committed with their batch
+    fetched, new, dup = q("SELECT sum(fetched), sum(new), sum(duplicate) FROM crawls")[0]
+    n_articles = q("SELECT count(*) FROM articles")[0][0]
+    assert (fetched or 0) == n_articles
+    assert (new or 0) == q("SELECT count(*) FROM contents")[0][0]
+    assert (dup or 0) == q("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")[0][0]
+    assert q("INSERT INTO contents_fts(contents_fts, rank) VALUES('integrity-check', 1)") == []
+    conn.close()
+    return {"articles": n_articles, "batches": len(per_batch)}
+
+
+@pytest.mark.timeout(120)
+def test_sigkill_mid_crawl_leaves_consistent_db(tmp_path):
+    db = tmp_path / "crash.db"
+    total = 0
+    for round_, delay in enumerate((0.3, 0.55, 0.8)):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD.format(root=str(ROOT), db=str(db), round=round_)],
+            stdout=subprocess.PIPE, text=True)
+        crawl_id = int(proc.stdout.readline())
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        stats = check_consistent(db)
+        assert stats["articles"] >= total  # nothing lost from earlier rounds
+        total = stats["articles"]
+        # the dead crawl is recognised and marked killed by the next start
+        s = Store(db)
+        assert s.crawl(crawl_id)["status"] == "running"
+        s.start_crawl("crash")
+        assert s.crawl(crawl_id)["status"] == "killed"
+        s.close()
+    assert total > 0, "the child never committed a batch: raise the delays"
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from storage import Store
+    from veille.core.textformat import TextParts, write
+    store = Store({db!r}, timeout=60)
+    crawl = store.start_crawl({source!r})
+    for b in range(20):
+        store.save_batch(crawl, [
+            {{"url": "https://%s.test/%d/%d" % ({source!r}, b, i), "source": {source!r},
+              "text": write(TextParts("2024-01", "T %d %d - x", "H", "", "",
+                                      ["%s %d %d" % ({source!r}, b, i)]))}}
+            for i in range(20)])
+    store.finish_crawl(crawl)
+""")
+
+
+@pytest.mark.timeout(120)
+def test_two_writers_at_once(tmp_path):
+    db = tmp_path / "two.db"
+    Store(db).close()
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), db=str(db),
+                                                                   source=src)])
+             for src in ("aaa", "bbb")]
+    assert [p.wait() for p in procs] == [0, 0]
+    stats = check_consistent(db, batch=20)
+    assert stats["articles"] == 800
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT source, status, new FROM crawls ORDER BY source").fetchall() == [
+        ("aaa", "finished", 400), ("bbb", "finished", 400)]
+    conn.close()
+
+
+def test_skip_invalid_saves_the_rest(store):
+    c = store.start_crawl("abamako")
+    bad = item(2)
+    bad["text"] = "pas au format"
+    assert store.save_batch(c, [item(1), bad, item(3)], skip_invalid=True) == [
+        "new", "invalid", "new"]
+    assert count(store, "articles") == 2
+    cr = store.crawl(c)
+    assert (cr["fetched"], cr["new"], cr["failed"]) == (2, 2, 1)
+    sk = list(store.db.query("SELECT * FROM skips"))
+    assert [(s["url"], s["kind"], s["reason"]) for s in sk] == [
+        (bad["url"], "failed", "invalid-text")]
+
+
+def test_create_false(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        Store(tmp_path / "absent.db", create=False)
+    assert not (tmp_path / "absent.db").exists()

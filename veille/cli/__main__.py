@@ -1,0 +1,5 @@
+import sys
+
+from veille.cli.main import main
+
+sys.exit(main())

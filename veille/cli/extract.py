@@ -1,0 +1,131 @@
+"""``veille extract PAGE.html --url URL``: the text a saved page gives, and how.
+
+For users debugging a new source: run the parser veille would run on a page saved from
+the browser (or ``curl -o``) and see the article in the text format on stdout, exactly
+the bytes veille would store (no trailing newline), and the method on stderr::
+
+    veille extract page.html --url https://www.maliweb.net/x-3061842.html
+    veille extract page.html --url URL --body-only     # body paragraphs, a blank line apart
+    veille extract page.html --url URL --json          # parts, method, date source, ...
+    curl -s URL | veille extract - --url URL
+
+``--parser auto`` (default) takes the aBamako parser for aBamako-family URLs or markup
+(``FullArticleTexte``), the generic parser otherwise. Exit status: 0 with a text, 1 when
+the page cannot be read or gives no article (the reason on stderr), 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from urllib.parse import urlsplit
+
+from scrapers.parsers.base import NotAnArticle, site_for
+from veille.core.textformat import FormatError
+
+__all__ = ["main", "choose_parser", "ABAMAKO_FAMILY"]
+
+# the sites of the aBamako CMS network (shared/docs/sources.md)
+ABAMAKO_FAMILY = (
+    "abamako.com", "abidjan.net", "aouaga.com", "acotonou.com", "alome.com", "aniamey.com",
+    "adakar.com", "alibreville.com", "abangui.com",
+)
+_ABAMAKO_MARKUP = (b"fullarticletexte", b"fontarticlemaintitle")
+
+
+def _is_abamako(url: str, body: bytes) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    if any(host == d or host.endswith("." + d) for d in ABAMAKO_FAMILY):
+        return True
+    low = body[:2_000_000].lower()
+    return all(m in low for m in _ABAMAKO_MARKUP)
+
+
+def choose_parser(name: str, url: str, body: bytes):
+    """The parser object for ``--parser`` ``name`` (auto, abamako, generic)."""
+    if name == "auto":
+        name = "abamako" if _is_abamako(url, body) else "generic"
+    if name == "abamako":
+        from scrapers.parsers.abamako import AbamakoParser
+
+        return AbamakoParser()
+    from scrapers.parsers.generic import GenericParser
+
+    return GenericParser()
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _err(msg: str) -> None:
+    sys.stderr.write(f"veille extract: {msg}\n")
+    sys.stderr.flush()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="veille extract",
+        description="Print the article text a saved page gives (text format) and the method used.",
+    )
+    ap.add_argument("page", help="the saved HTML page, or - for stdin")
+    ap.add_argument("--url", required=True, help="the URL the page was fetched from")
+    ap.add_argument("--site", help="the site name for line 1 (default: from the URL's host)")
+    ap.add_argument("--parser", choices=("auto", "abamako", "generic"), default="auto",
+                    help="which parser (default auto: aBamako for its family, else generic)")
+    ap.add_argument("--content-type", default="text/html",
+                    help="the Content-Type the server sent (charset, if any, is used)")
+    out = ap.add_mutually_exclusive_group()
+    out.add_argument("--body-only", action="store_true",
+                     help="only the body paragraphs, one blank line between them")
+    out.add_argument("--json", action="store_true", help="the parts and the method as JSON")
+    args = ap.parse_args(argv)
+
+    try:
+        body = _read(args.page)
+    except OSError as exc:
+        _err(f"cannot read {args.page}: {exc.strerror or exc}")
+        return 1
+    parser = choose_parser(args.parser, args.url, body)
+    try:
+        art = parser.parse(body, args.url, args.content_type, site=args.site)
+    except NotAnArticle as exc:
+        _err(f"not an article: {exc.reason}" + (f": {exc.detail}" if exc.detail else ""))
+        return 1
+    try:
+        text = art.text()
+    except FormatError as exc:
+        _err(f"no text: {exc}")
+        return 1
+
+    method = art.method or type(parser).__name__
+    if args.json:
+        data = {
+            "url": art.url, "site": site_for(args.url, args.site), "parser": type(parser).__name__,
+            "method": method, "date": art.month, "published": art.published.isoformat() if art.published else "",
+            "title": art.title, "headline": art.headline, "dateline": art.dateline,
+            "caption": art.caption, "paragraphs": art.paragraphs, "publisher": art.publisher,
+            "rubric": art.rubric, "canonical_url": art.canonical_url, "charset": art.charset,
+            "extra": {k: v for k, v in art.extra.items() if isinstance(v, (str, int, float, bool, list))},
+            "text": text,
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    else:
+        payload = "\n\n".join(art.paragraphs) if args.body_only else text
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload.encode("utf-8"))
+        sys.stdout.buffer.flush()
+    date_src = art.extra.get("date_source", "")
+    sys.stderr.write(f"method: {method}" + (f"; date from {date_src}" if date_src else "") + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,337 @@
+"""Flags: new articles and new versions that match a tracked topic.
+
+After each crawl, :func:`flag_crawl` matches every version the crawl stored (the
+``versions`` rows with its ``crawl_id``) against the topics and writes one ``flags`` row
+per (topic, text)::
+
+    sync_topics(store, cfg.topics)                 # mirror the config's topics (Datasette)
+    rows = flag_crawl(store, crawl_id, cfg.topics) # the flags inserted, as dicts
+    rows = flag_pending(store, cfg.topics)         # every finished crawl not flagged yet
+    rows = backfill(store, topic)                  # what is already stored, for a new topic
+
+Decisions:
+
+- The **full current text** of the version (``contents.text``, title line included) is
+  matched; ``terms`` is the JSON list of :attr:`veille.topics.Match.terms`.
+- ``kind`` is ``new`` when the version has no ``previous_hash`` (a new URL, including a
+  new URL carrying a text already stored elsewhere), else ``updated``.
+- ``in_change``: 1 for ``new``; for ``updated``, 1 when the topic's query matches the
+  changed text alone (the added units: ``versions.added``, or
+  :func:`veille.core.diff.diff_texts` when it is NULL). It is the query as a whole that must
+  match: with ``Mali AND Russie``, a change adding only "Russie" to an article that
+  already said "Mali" is ``in_change`` 0.
+- One text flags a topic once: the UNIQUE index on ``flags(topic, content_hash)`` and
+  ``INSERT OR IGNORE``. The same text at several URLs gives one flag (the first version
+  in ``versions.id`` order); a text already flagged for the topic (by an earlier crawl,
+  or an article going back to an older text) gives no new flag.
+- Only rows actually inserted are returned, as stored (``terms`` is the JSON string),
+  with their ``id``. Flagging twice inserts nothing the second time.
+- :func:`flag_crawl` reads, matches and writes in ONE ``BEGIN IMMEDIATE`` transaction
+  and sets ``crawls.flagged_at`` in it. A crawl flagged while still running is flagged
+  again by :func:`flag_pending` once it has ended (``flagged_at < finished_at``).
+- Flags are history: removing a topic or changing its query does not delete its flags.
+- **The same story elsewhere** (:mod:`veille.monitor.stories`): ``story_id`` is the story of the
+  flagged text. A flag that repeats one already raised for the topic from another
+  article (another URL or source) is still recorded, with ``duplicate_of_flag`` = the
+  first flag (the root, never a copy): for a ``new`` flag, any earlier flag of the topic
+  on the same story; for an ``updated`` flag, one on the same text elsewhere (same body,
+  or the text it was linked to exactly or nearly), so that one site's update copied by
+  its sister sites is one alert while a real update of a story is another. The report
+  lists copies under their first flag ("also at") and notifications count only the
+  first (:mod:`veille.report`).
+
+Speed: each distinct text is tokenized once (:class:`veille.topics.TextIndex`) and every
+topic is tested on it; the changed text of an update is only indexed when some topic
+matched the full text. No FTS pre-filter: the FTS5 and Python tokenizers differ on rare
+characters (see :meth:`veille.topics.Query.to_fts5`) and a pre-filter could miss texts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+
+from veille.core.clock import utcnow
+from veille.core.diff import diff_texts
+from veille.core.errors import NoSuchCrawl, TransactionError
+from veille.topics import Match, TextIndex, Topic
+
+__all__ = ["sync_topics", "flag_crawl", "flag_pending", "backfill", "list_flags", "FLAG_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+FLAG_COLUMNS = ("id", "topic", "article_id", "content_hash", "kind", "crawl_id", "created_at",
+                "terms", "in_change", "story_id", "duplicate_of_flag")
+
+_SQL_INSERT_FLAG = (
+    "INSERT OR IGNORE INTO flags (topic, article_id, content_hash, kind, crawl_id, created_at,"
+    " terms, in_change, story_id, duplicate_of_flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_SQL_STORY = "SELECT story_id, body_hash, how, matched_hash FROM story_texts WHERE hash = ?"
+# the first flag of a topic for a story from another article (its root if itself a copy)
+_SQL_FIRST_OF_STORY = (
+    "SELECT coalesce(duplicate_of_flag, id) FROM flags WHERE topic = ? AND story_id = ?"
+    " AND article_id <> ? ORDER BY id LIMIT 1"
+)
+# for an update: the same text elsewhere (same body, or linked exactly/near to it)
+_SQL_FIRST_OF_TEXT = (
+    "SELECT coalesce(f.duplicate_of_flag, f.id) FROM flags f"
+    " LEFT JOIN story_texts s ON s.hash = f.content_hash"
+    " WHERE f.topic = ? AND f.story_id = ? AND f.article_id <> ?"
+    " AND (s.body_hash = ? OR f.content_hash = ?"
+    "      OR (s.how IN ('exact', 'near') AND s.matched_hash = ?))"
+    " ORDER BY f.id LIMIT 1"
+)
+
+_SQL_CRAWL_VERSIONS = (
+    "SELECT v.id, v.article_id, v.content_hash, v.previous_hash, v.added, v.crawl_id, c.text"
+    " FROM versions v JOIN contents c ON c.hash = v.content_hash"
+    " WHERE v.crawl_id = ? ORDER BY v.id"
+)
+
+
+def _check_topics(topics: Iterable[Topic]) -> list[Topic]:
+    out = list(topics)
+    names = [t.name for t in out]
+    for t in out:
+        if not isinstance(t, Topic):
+            raise TypeError(f"expected veille.topics.Topic, got {type(t).__name__}")
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise ValueError(f"duplicate topic names: {', '.join(sorted(dup))}")
+    return out
+
+
+class _Tx:
+    """``with _Tx(store.conn):`` one BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        if self.conn.in_transaction:
+            raise TransactionError("the store's connection is already in a transaction")
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        return False
+
+
+# --------------------------------------------------------------------------- topics table
+
+def sync_topics(store, topics: Sequence[Topic]) -> None:
+    """Make the ``topics`` table mirror ``topics`` (the config is the source of truth):
+    insert the new ones, update the query (and ``updated_at``) of those changed, delete
+    those gone. ``added_at`` of a topic kept is kept. One transaction."""
+    topics = _check_topics(topics)
+    now = utcnow()
+    with _Tx(store.conn) as conn:
+        have = dict(conn.execute("SELECT name, query FROM topics").fetchall())
+        wanted = {t.name: t.query for t in topics}
+        for name in have.keys() - wanted.keys():
+            conn.execute("DELETE FROM topics WHERE name = ?", (name,))
+        for name, query in wanted.items():
+            if name not in have:
+                conn.execute("INSERT INTO topics (name, query, added_at, updated_at) VALUES (?, ?, ?, ?)",
+                             (name, query, now, now))
+            elif have[name] != query:
+                conn.execute("UPDATE topics SET query = ?, updated_at = ? WHERE name = ?",
+                             (query, now, name))
+
+
+# --------------------------------------------------------------------------- matching
+
+def _match_all(idx: TextIndex, topics: list[Topic]) -> dict[str, Match]:
+    out = {}
+    for t in topics:
+        m = t.compiled.match_index(idx)
+        if m is not None:
+            out[t.name] = m
+    return out
+
+
+def _changed_text(conn, added: str | None, previous_hash: str, text: str) -> str:
+    if added is not None:
+        try:
+            units = json.loads(added)
+            if isinstance(units, list):
+                return "\n\n".join(str(u) for u in units)
+        except ValueError:
+            log.warning("versions.added is not JSON; recomputing the diff")
+    row = conn.execute("SELECT text FROM contents WHERE hash = ?", (previous_hash,)).fetchone()
+    return diff_texts(row[0] if row else "", text).changed_text
+
+
+def _first_flag(conn, topic: str, article_id: int, h: str, kind: str, story) -> int | None:
+    """The flag this one repeats: for a new article, the first flag of the topic for the
+    same story from another article; for an update, the first one of the same text
+    elsewhere (same body, or the text it was linked to exactly or nearly). None: an alert."""
+    if story is None or story[0] is None:
+        return None
+    story_id, body_hash, how, matched = story
+    if kind == "new":
+        r = conn.execute(_SQL_FIRST_OF_STORY, (topic, story_id, article_id)).fetchone()
+    else:
+        near = matched if how in ("exact", "near") else None
+        r = conn.execute(_SQL_FIRST_OF_TEXT, (topic, story_id, article_id, body_hash, near,
+                                              h)).fetchone()
+    return r[0] if r else None
+
+
+def _insert(conn, candidates: list[tuple]) -> list[dict]:
+    """INSERT OR IGNORE each candidate row (FLAG_COLUMNS without id, story_id and
+    duplicate_of_flag); return those inserted. ``story_id`` is the story of the text
+    (:mod:`veille.monitor.stories`), ``duplicate_of_flag`` the flag it repeats (:func:`_first_flag`),
+    looked up row by row so that copies within one batch point at the first one."""
+    inserted = []
+    stories: dict[str, tuple | None] = {}
+    for values in candidates:
+        topic, article_id, h, kind = values[:4]
+        if h not in stories:
+            stories[h] = conn.execute(_SQL_STORY, (h,)).fetchone()
+        story = stories[h]
+        if conn.execute("SELECT 1 FROM flags WHERE topic = ? AND content_hash = ?",
+                        (topic, h)).fetchone():
+            continue  # this text already flagged the topic
+        first = _first_flag(conn, topic, article_id, h, kind, story)
+        row = (*values, story[0] if story else None, first)
+        cur = conn.execute(_SQL_INSERT_FLAG, row)
+        if cur.rowcount == 1:
+            inserted.append(dict(zip(FLAG_COLUMNS, (cur.lastrowid, *row))))
+    return inserted
+
+
+def _crawl_candidates(conn, crawl_id: int, topics: list[Topic], now: str) -> list[tuple]:
+    by_hash: dict[str, dict[str, Match]] = {}  # each distinct text tokenized once
+    by_name = {t.name: t for t in topics}
+    candidates = []
+    for _vid, article_id, h, previous_hash, added, v_crawl, text in conn.execute(
+            _SQL_CRAWL_VERSIONS, (crawl_id,)).fetchall():
+        matches = by_hash.get(h)
+        if matches is None:
+            matches = by_hash[h] = _match_all(TextIndex(text), topics)
+        if not matches:
+            continue
+        if previous_hash is None:
+            kind, in_change = "new", dict.fromkeys(matches, 1)
+        else:
+            kind = "updated"
+            change_idx = TextIndex(_changed_text(conn, added, previous_hash, text))
+            in_change = {name: int(by_name[name].compiled.matches_index(change_idx))
+                         for name in matches}
+        for name, m in matches.items():
+            candidates.append((name, article_id, h, kind, v_crawl, now,
+                               json.dumps(m.terms, ensure_ascii=False), in_change[name]))
+    return candidates
+
+
+def flag_crawl(store, crawl_id: int, topics: Sequence[Topic], *, stories: bool = True) -> list[dict]:
+    """Flag the versions stored by crawl ``crawl_id`` that match a topic; set the crawl's
+    ``flagged_at``. Returns the flag rows inserted (dicts with ``id``; ``terms`` as the
+    stored JSON string). Idempotent. Raises KeyError for an unknown crawl.
+
+    First (``stories=True``) the crawl's texts are linked to stories
+    (:func:`veille.monitor.stories.link_stories`, its own transaction): each flag gets the
+    ``story_id`` of its text, and ``duplicate_of_flag`` when it repeats a flag of the same
+    topic from another article (see the module docstring)."""
+    topics = _check_topics(topics)
+    if store.conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
+        raise NoSuchCrawl(f"no crawl {crawl_id}")
+    if stories:
+        from veille.monitor.stories import link_stories
+
+        link_stories(store, crawl_id)
+    with _Tx(store.conn) as conn:
+        if conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
+            raise NoSuchCrawl(f"no crawl {crawl_id}")
+        now = utcnow()
+        inserted = _insert(conn, _crawl_candidates(conn, crawl_id, topics, now)) if topics else []
+        conn.execute("UPDATE crawls SET flagged_at = ? WHERE id = ?", (now, crawl_id))
+    if inserted:
+        log.info("crawl %s: %d flag(s)", crawl_id, len(inserted))
+    return inserted
+
+
+def flag_pending(store, topics: Sequence[Topic], *, reap: bool = True) -> list[dict]:
+    """:func:`flag_crawl` every crawl that has ended (any status but ``running``) and was
+    never flagged, or was flagged before it ended; oldest first. With ``reap`` (default),
+    crawls left ``running`` by a dead process on this host are first marked ``killed``
+    (:meth:`storage.Store.reap_dead_crawls`), so what they stored is flagged too.
+    Returns all the flag rows inserted."""
+    topics = _check_topics(topics)
+    if reap:
+        store.reap_dead_crawls()
+    ids = [r[0] for r in store.conn.execute(
+        "SELECT id FROM crawls WHERE status <> 'running'"
+        " AND (flagged_at IS NULL OR (finished_at IS NOT NULL AND flagged_at < finished_at))"
+        " ORDER BY id").fetchall()]
+    out: list[dict] = []
+    for cid in ids:
+        out.extend(flag_crawl(store, cid, topics))
+    return out
+
+
+def backfill(store, topic: Topic) -> list[dict]:
+    """Flag, for ``topic``, the current version of every stored article that matches:
+    kind ``new``, ``in_change`` 1, ``crawl_id`` = the crawl that stored that version.
+    Articles carrying the same text give one flag (the first article, in id order);
+    texts already flagged for the topic are skipped. The reading and matching happen
+    outside the write transaction (a big store must not hold the write lock); the inserts
+    are one transaction."""
+    (topic,) = _check_topics([topic])
+    conn = store.conn
+    done = {r[0] for r in conn.execute("SELECT content_hash FROM flags WHERE topic = ?", (topic.name,))}
+    seen: set[str] = set()
+    now = utcnow()
+    candidates = []
+    cur = conn.execute(
+        "SELECT a.id, a.content_hash,"
+        " (SELECT v.crawl_id FROM versions v WHERE v.article_id = a.id"
+        "  AND v.content_hash = a.content_hash ORDER BY v.id DESC LIMIT 1)"
+        " FROM articles a WHERE a.content_hash IS NOT NULL ORDER BY a.id")
+    rows = cur.fetchall()
+    text_of = conn.cursor()
+    for article_id, h, crawl_id in rows:
+        if h in seen or h in done:
+            continue
+        seen.add(h)
+        r = text_of.execute("SELECT text FROM contents WHERE hash = ?", (h,)).fetchone()
+        if r is None:
+            continue
+        m = topic.compiled.match_index(TextIndex(r[0]))
+        if m is not None:
+            candidates.append((topic.name, article_id, h, "new", crawl_id, now,
+                               json.dumps(m.terms, ensure_ascii=False), 1))
+    with _Tx(conn):
+        return _insert(conn, candidates)
+
+
+# --------------------------------------------------------------------------- reading
+
+def list_flags(store, *, topic: str | None = None, since: str | None = None,
+               crawl_ids: Iterable[int] | None = None, limit: int | None = None) -> list[dict]:
+    """Flag rows, newest first: of ``topic``, created at or after ``since`` (ISO; compared
+    as text, so give UTC, e.g. ``2026-01-31`` or ``2026-01-31T12:00:00Z``), of those crawls."""
+    sql = f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE 1"
+    params: list = []
+    if topic is not None:
+        sql += " AND topic = ?"
+        params.append(topic)
+    if since is not None:
+        sql += " AND created_at >= ?"
+        params.append(since)
+    if crawl_ids is not None:
+        ids = [int(c) for c in crawl_ids]
+        sql += f" AND crawl_id IN ({', '.join('?' * len(ids))})" if ids else " AND 0"
+        params.extend(ids)
+    sql += " ORDER BY id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return [dict(zip(FLAG_COLUMNS, r)) for r in store.conn.execute(sql, params)]

@@ -1,0 +1,65 @@
+"""veille's Datasette set-up: metadata and canned queries (``metadata.yml``), a plugin
+(:mod:`veille.web.plugin`: diffs in green and red, links to article histories, a month
+facet, SQL functions; registered through the ``datasette`` entry point in ``pyproject.toml``,
+so any Datasette of this environment loads it) and the dashboard (datasette-dashboards, configured in the same file).
+
+The store is always served under the database name :data:`DB_NAME` (``veille``), whatever
+its file is called, so the URLs in the metadata and in bookmarks stay the same:
+``/veille/latest_flags``, ``/veille/article_history?id=12``, ``/-/dashboards/veille``.
+
+:func:`make_datasette` builds the Datasette instance (``veille serve`` and the tests use it).
+The store is opened read-only: Datasette connects to a mutable file with ``?mode=ro`` (and
+never opens a write connection unless a plugin writes, which none here does). Immutable mode
+(``-i``) is not used: it would ignore the WAL, so a store being crawled would show stale rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+METADATA_PATH = HERE / "metadata.yml"
+DB_NAME = "veille"
+
+# Datasette settings for the store: diffs take a little longer than Datasette's 1 s default.
+SETTINGS = {
+    "sql_time_limit_ms": 5000,
+    "facet_time_limit_ms": 500,
+    "default_page_size": 50,
+}
+
+__all__ = ["DB_NAME", "METADATA_PATH", "SETTINGS", "load_metadata", "make_datasette"]
+
+
+@functools.lru_cache(maxsize=1)
+def _metadata() -> dict:
+    import yaml
+
+    return yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
+
+
+def load_metadata() -> dict:
+    """The metadata (a fresh deep copy: datasette-dashboards edits its config in place)."""
+    return copy.deepcopy(_metadata())
+
+
+def make_datasette(db_path, *, settings: dict | None = None, metadata: dict | None = None):
+    """A Datasette serving ``db_path`` read-only as the database ``veille``, with veille's
+    metadata, queries, plugin and dashboard. Raises FileNotFoundError if the file is missing
+    (Datasette would not create it, but the message would be less clear)."""
+    from datasette.app import Database, Datasette
+
+    path = Path(db_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no store at {path}")
+    ds = Datasette(
+        [],
+        metadata=metadata if metadata is not None else load_metadata(),
+        settings={**SETTINGS, **(settings or {})},
+    )
+    ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=True), name=DB_NAME)
+    if "_memory" in ds.databases:
+        ds.remove_database("_memory")
+    return ds

@@ -1,0 +1,305 @@
+"""veille's Datasette plugin: changes shown as changes, links between the views.
+
+Registered through the ``datasette`` entry point (``pyproject.toml``): every Datasette in an
+environment where veille is installed loads it, ``veille serve`` included.
+
+- SQL functions (``prepare_connection``), used by the canned queries in ``metadata.yml``:
+
+  - ``veille_diff_html(old_text, new_text[, full])``: :func:`veille.core.diff.diff_texts` as
+    HTML (``<ins>``/``<del>``, word-level inside a modified paragraph). By default only the
+    changed paragraphs, an unchanged run between them shown as ``…``; with ``full`` = 1
+    every paragraph of the new version.
+  - ``veille_text_html(text)``: a whole text as escaped ``<p>`` paragraphs.
+  - ``veille_fts(q)``: a search box string made into an FTS5 MATCH expression, with the
+    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*);
+    whatever does not parse is searched as plain words, so a search never errors.
+
+- ``render_cell``:
+
+  - ``diff`` column (``versions`` table, its row pages, any query): the unified diff, one
+    paragraph per line, added lines green, removed lines red, long context lines cut.
+  - ``diff_html`` column: the HTML of ``veille_diff_html``/``veille_text_html``, passed
+    through an allow-list (``p`` with a class, ``ins``, ``del``; everything else escaped),
+    so a hand-written ``select '<script>' as diff_html`` shows as text.
+  - ``history`` column (canned queries): an article id, shown as a link to the
+    ``article_history`` query; ``flags.article_id`` (the table): the article's title
+    linking to its row, and a "history" link.
+  - ``snippet`` column (``search``): FTS5 snippet markers (U+E000/U+E001) as ``<mark>``.
+  - ``where_published`` column (``same_story``): ``source url`` lines as links.
+  - ``health`` column (``crawl_health``): coloured by state.
+  - UTC timestamps in query results (``2026-11-27T17:13:05.123Z``): shown as
+    ``2026-11-27 17:13`` (the full value in the tooltip).
+
+- ``extra_css_urls`` + ``register_routes``: ``/-/veille.css`` (green/red, layout of the
+  cells). ``menu_links``: the main queries in Datasette's menu.
+- ``register_facet_classes``: a ``month`` facet (``_facet_month=published``, or
+  ``{month: published}`` in metadata) grouping ISO dates by ``YYYY-MM``; choosing a month
+  filters with ``column__startswith=YYYY-MM``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import markupsafe
+from datasette import hookimpl
+from datasette.facets import Facet
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import Response
+
+CSS_PATH = Path(__file__).resolve().parent / "static" / "veille.css"
+SNIPPET_OPEN, SNIPPET_CLOSE = "\ue000", "\ue001"
+CONTEXT_CHARS = 160  # unchanged lines of a unified diff are cut to this many characters
+
+# ----------------------------------------------------------------------------- SQL functions
+
+
+def diff_html(old, new, full=0) -> str | None:
+    if new is None:
+        return None
+    from veille.core.diff import diff_texts
+
+    html_out = diff_texts(old or "", new).html
+    if full or not html_out:
+        return html_out
+    paras = html_out.split("\n")
+    keep = [i for i, p in enumerate(paras) if not p.startswith("<p>")]
+    out: list[str] = []
+    last = -1
+    for i in keep:
+        if i > last + 1:
+            out.append('<p class="gap">…</p>')
+        out.append(paras[i])
+        last = i
+    if last < len(paras) - 1:
+        out.append('<p class="gap">…</p>')
+    return "\n".join(out)
+
+
+def text_html(text) -> str | None:
+    if text is None:
+        return None
+    from veille.core.diff import units
+
+    return "\n".join(f"<p>{html.escape(u)}</p>" for u in units(text))
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(q) -> str:
+    """A safe FTS5 MATCH expression for a search box string (see the module docstring)."""
+    q = (q or "").strip()
+    if not q:
+        return '""'
+    from veille.topics import QueryError, parse_query
+
+    try:
+        expr = parse_query(q).to_fts5()
+    except QueryError:
+        expr = None
+    if expr:
+        return expr
+    words = _FTS_WORD.findall(q)
+    return " ".join(f'"{w}"' for w in words) if words else '""'
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("veille_diff_html", 2, diff_html, deterministic=True)
+    conn.create_function("veille_diff_html", 3, diff_html, deterministic=True)
+    conn.create_function("veille_text_html", 1, text_html, deterministic=True)
+    conn.create_function("veille_fts", 1, fts_query, deterministic=True)
+
+
+# ----------------------------------------------------------------------------- cells
+
+_ALLOWED_TAG = re.compile(r'(<p(?: class="(?:added|removed|changed|gap)")?>|</p>|<ins>|</ins>|<del>|</del>)')
+
+
+def sanitize_diff_html(value: str) -> markupsafe.Markup:
+    """Keep only the tags veille's diff HTML uses; escape everything else."""
+    out = []
+    for i, part in enumerate(_ALLOWED_TAG.split(value)):
+        out.append(part if i % 2 else str(markupsafe.escape(html.unescape(part))))
+    return markupsafe.Markup('<div class="veille-changes">{}</div>'.format("".join(out)))
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= CONTEXT_CHARS else line[:CONTEXT_CHARS - 1] + "…"
+
+
+def render_unified(diff: str) -> markupsafe.Markup:
+    lines = []
+    for line in diff.split("\n"):
+        esc = markupsafe.escape
+        if line.startswith(("+++", "---")):
+            lines.append(f'<span class="vd-file">{esc(line)}</span>')
+        elif line.startswith("@@"):
+            lines.append(f'<span class="vd-hunk">{esc(line)}</span>')
+        elif line.startswith("+"):
+            lines.append(f'<ins class="vd-add">{esc(line)}</ins>')
+        elif line.startswith("-"):
+            lines.append(f'<del class="vd-del">{esc(line)}</del>')
+        else:
+            lines.append(f'<span class="vd-ctx">{esc(_cut(line))}</span>')
+    return markupsafe.Markup('<pre class="veille-diff">{}</pre>'.format("\n".join(lines)))
+
+
+def history_url(datasette, database: str, article_id) -> str:
+    return "{}?id={}".format(datasette.urls.query(database, "article_history"),
+                             markupsafe.escape(str(article_id)))
+
+
+def _history_link(datasette, database, article_id, label="history") -> markupsafe.Markup:
+    return markupsafe.Markup('<a class="veille-history" href="{}">{}</a>').format(
+        markupsafe.Markup(history_url(datasette, database, article_id)), label)
+
+
+_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z$")
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+
+
+def _snippet(value: str) -> markupsafe.Markup:
+    s = str(markupsafe.escape(value))
+    return markupsafe.Markup(s.replace(SNIPPET_OPEN, "<mark>").replace(SNIPPET_CLOSE, "</mark>"))
+
+
+def _where_published(value: str) -> markupsafe.Markup:
+    items = []
+    for line in value.split("\n"):
+        source, _, url = line.partition(" ")
+        if url.startswith(("http://", "https://")):
+            items.append(markupsafe.Markup('<li><b>{}</b> <a href="{}">{}</a></li>').format(source, url, url))
+        else:
+            items.append(markupsafe.Markup("<li>{}</li>").format(line))
+    return markupsafe.Markup('<ul class="veille-where">{}</ul>').format(markupsafe.Markup("".join(items)))
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if value is None:
+        return None
+    if column == "diff" and isinstance(value, str) and value.startswith(("--- ", "+++ ", "@@")):
+        return render_unified(value)
+    if column == "diff_html" and isinstance(value, str):
+        return sanitize_diff_html(value)
+    if table is None:  # canned and arbitrary queries
+        if isinstance(value, str) and _ISO_TIME.match(value):
+            return markupsafe.Markup('<time datetime="{}" title="{}">{} {}</time>').format(
+                value, value, value[:10], value[11:16])
+        if column == "history" and _is_id(value):
+            return _history_link(datasette, database, value)
+        if column == "snippet" and isinstance(value, str):
+            return _snippet(value)
+        if column == "where_published" and isinstance(value, str):
+            return _where_published(value)
+        if column == "health" and isinstance(value, str):
+            return markupsafe.Markup('<span class="veille-health veille-health-{}">{}</span>').format(
+                re.sub(r"[^a-z]", "", value.lower()), value)
+    if table == "flags" and column == "article_id":
+        if isinstance(value, dict):  # expanded foreign key: {"value": id, "label": title}
+            aid, label = value.get("value"), value.get("label") or value.get("value")
+        else:
+            aid, label = value, value
+        row_url = datasette.urls.row(database, "articles", str(aid))
+        return markupsafe.Markup('<a href="{}">{}</a> · {}').format(
+            markupsafe.Markup(row_url), label, _history_link(datasette, database, aid))
+    return None
+
+
+# ----------------------------------------------------------------------------- page furniture
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.path("/-/veille.css")]
+
+
+async def _css(request, datasette):
+    return Response(CSS_PATH.read_text(encoding="utf-8"), content_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "max-age=300"})
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/veille\.css$", _css)]
+
+
+@hookimpl
+def menu_links(datasette):
+    from veille.web import DB_NAME
+
+    if DB_NAME not in datasette.databases:
+        return []
+    q = lambda name: datasette.urls.query(DB_NAME, name)  # noqa: E731
+    return [
+        {"href": q("latest_flags"), "label": "Latest flags"},
+        {"href": q("new_today"), "label": "New today"},
+        {"href": q("updated_articles"), "label": "Updated articles"},
+        {"href": q("search"), "label": "Search"},
+        {"href": q("crawl_health"), "label": "Crawl health"},
+        {"href": datasette.urls.path("/-/dashboards/veille"), "label": "Dashboard"},
+    ]
+
+
+# ----------------------------------------------------------------------------- month facet
+
+
+class MonthFacet(Facet):
+    """Group an ISO date/time column by month (``YYYY-MM``)."""
+
+    type = "month"
+
+    async def suggest(self):
+        return []  # offered through metadata only
+
+    async def facet_results(self):
+        facet_results, timed_out = [], []
+        args = dict(self.get_querystring_pairs())
+        facet_size = self.get_facet_size()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            source = source_and_config["source"]
+            column = config.get("column") or config["simple"]
+            col = escape_sqlite(column)
+            sql = f"""
+                select substr({col}, 1, 7) as value, count(*) as count from ({self.sql})
+                where {col} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'
+                group by value order by value desc limit {facet_size + 1}
+            """
+            try:
+                rows = await self.ds.execute(
+                    self.database, sql, self.params, truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+            except Exception:  # QueryInterrupted and friends: the facet is left out
+                timed_out.append(column)
+                continue
+            key = f"{column}__startswith"
+            values = []
+            for r in rows.rows[:facet_size]:
+                selected = args.get(key) == r["value"]
+                toggle = (path_with_removed_args(self.request, {key: r["value"]}) if selected
+                          else path_with_added_args(self.request, {key: r["value"]}))
+                values.append({"value": r["value"], "label": r["value"], "count": r["count"],
+                               "toggle_url": self.ds.absolute_url(self.request, toggle),
+                               "selected": selected})
+            facet_results.append({
+                "name": column,
+                "type": self.type,
+                "results": values,
+                "hideable": source != "metadata",
+                "toggle_url": path_with_removed_args(self.request, {"_facet_month": column}),
+                "truncated": len(rows.rows) > facet_size,
+            })
+        return facet_results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [MonthFacet]

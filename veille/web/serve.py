@@ -1,0 +1,79 @@
+"""``veille serve``: open the store in Datasette, read-only, with veille's configuration.
+
+    veille serve [--db PATH] [--host 127.0.0.1] [--port 8001]
+    python -m veille.web.serve ...            (the same; ``make serve`` runs it)
+
+The store is ``--db``, else ``$VEILLE_DB``, else ``data/veille.db``. Whatever the file is
+called, it is served as the database ``veille`` (``http://127.0.0.1:8001/veille``), with the
+metadata, canned queries, plugin and dashboard of :mod:`veille.web`. Read-only: every
+connection is ``?mode=ro`` and no write is ever made. A missing file is refused (exit 1)
+instead of being served empty. Listens on 127.0.0.1 unless ``--host`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 8001
+DEFAULT_HOST = "127.0.0.1"
+
+
+def db_path(arg: str | None) -> Path:
+    from storage.store import DEFAULT_DB_PATH, ENV_VAR
+
+    if arg:
+        return Path(arg)
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_DB_PATH)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="veille serve",
+        description="Open the store in Datasette (read-only), with veille's queries and dashboard.")
+    p.add_argument("--db", metavar="PATH",
+                   help="the store (default: $VEILLE_DB, else data/veille.db)")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"port (default {DEFAULT_PORT})")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    path = db_path(args.db)
+    if not path.is_file():
+        print(f"veille serve: no store at {path} (crawl something first, e.g. `make demo`, "
+              f"or give --db PATH / VEILLE_DB)", file=sys.stderr)
+        return 1
+    try:
+        import uvicorn
+
+        from veille.web import DB_NAME, make_datasette
+    except ImportError as exc:
+        print(f"veille serve: Datasette is not installed ({exc}); "
+              f"pip install -e '.[datasette]'", file=sys.stderr)
+        return 1
+    ds = make_datasette(path)
+
+    async def check():
+        await ds.invoke_startup()
+        await ds.get_database(DB_NAME).execute("select count(*) from sqlite_master")
+
+    try:
+        asyncio.run(check())
+    except Exception as exc:  # not SQLite, unreadable...
+        print(f"veille serve: cannot open {path}: {exc}", file=sys.stderr)
+        return 1
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"veille serve: {path} (read-only) at http://{host}:{args.port}/{DB_NAME}", flush=True)
+    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning", lifespan="on")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
