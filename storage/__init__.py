@@ -5,11 +5,13 @@
 """
 
 from .schema import SCHEMA_VERSION, ensure_schema
-from .store import DEFAULT_DB_PATH, ENV_VAR, OUTCOMES, Store, default_db_path, utcnow
+from .paths import DEFAULT_DB_PATH, ENV_VAR, default_db_path, resolve_db_path
+from .store import OUTCOMES, Store, utcnow
 
 __all__ = [
     "Store",
     "default_db_path",
+    "resolve_db_path",
     "utcnow",
     "ensure_schema",
     "SCHEMA_VERSION",

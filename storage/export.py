@@ -58,7 +58,7 @@ def _connect(store_or_path) -> tuple[sqlite3.Connection, bool]:
     if isinstance(conn, sqlite3.Connection):
         return conn, False
     if store_or_path is None:
-        from .store import default_db_path
+        from .paths import default_db_path
 
         store_or_path = default_db_path()
     path = Path(store_or_path)

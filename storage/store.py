@@ -47,26 +47,18 @@ from veille.core.clock import iso, utcnow
 from veille.core.errors import NoSuchCrawl
 from veille.core.diff import diff_texts
 
+from .paths import DEFAULT_DB_PATH, ENV_VAR, default_db_path
 from .revisit import RevisitPolicy
 from .schema import SCHEMA_VERSION, ensure_schema, rebuild_fts
 
 __all__ = ["Store", "default_db_path", "utcnow", "DEFAULT_DB_PATH", "ENV_VAR", "OUTCOMES"]
 
-DEFAULT_DB_PATH = Path("data") / "veille.db"
-ENV_VAR = "VEILLE_DB"
 OUTCOMES = ("new", "updated", "unchanged", "duplicate")
 SKIP_KINDS = ("skipped", "failed")
 
 # The metadata columns an item may carry (besides url, text, content_hash, fetched_at).
 _META = ("source", "site", "title", "headline", "published", "rubric", "publisher",
          "canonical_url", "method")
-
-
-def default_db_path() -> Path:
-    """The database path when none is given: ``$VEILLE_DB`` if set, else ``data/veille.db``
-    (relative to the current directory)."""
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else DEFAULT_DB_PATH
 
 
 def _pid_alive(pid: int) -> bool:

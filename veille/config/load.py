@@ -240,16 +240,9 @@ class Config:
         """The store this config works on: ``arg`` (a ``--db`` option), else the config's
         ``[store] path`` (relative to the config file's folder), else ``$VEILLE_DB``, else
         ``data/veille.db``. Every command that reads a config resolves the store here."""
-        if arg:
-            return Path(arg).expanduser()
-        if self.store_path:
-            p = Path(self.store_path).expanduser()
-            if not p.is_absolute() and self.path is not None:
-                p = self.path.resolve().parent / p
-            return p
-        from storage import default_db_path
+        from storage.paths import resolve_db_path
 
-        return default_db_path()
+        return resolve_db_path(arg, self.store_path, self.path.resolve().parent if self.path else None)
 
 
 # --------------------------------------------------------------------------- durations
