@@ -32,7 +32,7 @@ from pathlib import Path
 from storage import Store, reports
 from storage.export import export
 from veille.core import clock
-from veille.core.errors import ExportError, NoStore
+from veille.core.errors import BadArgument, ExportError, NoStore
 
 
 # --------------------------------------------------------------------------- config, store
@@ -228,7 +228,7 @@ def parse_since(text: str) -> str:
     """An ISO date or date-time (naive = UTC) as the store's UTC timestamp text."""
     d = clock.parse_iso(text.strip())
     if d is None:
-        raise ValueError(f"bad --since {text!r}: give an ISO date or date-time, "
+        raise BadArgument(f"bad --since {text!r}: give an ISO date or date-time, "
                          "e.g. 2026-01-31 or 2026-01-31T08:00:00Z")
     return clock.iso(d)
 
@@ -242,7 +242,7 @@ def cmd_flags(args) -> int:
     if args.since:
         try:
             since = parse_since(args.since)
-        except ValueError as exc:
+        except BadArgument as exc:
             return _fail(prog, str(exc), 2)
     store, code = _store_for(args, prog)
     if store is None:

@@ -35,6 +35,7 @@ __all__ = [
     "NoStore",
     "InvalidInput",
     "ExportError",
+    "BadArgument",
 ]
 
 
@@ -130,3 +131,7 @@ class InvalidInput(StoreError, ValueError):
 class ExportError(StoreError, ValueError):
     """An export refused: an unknown format, text files to stdout, a file name that would
     lead outside the output folder."""
+
+
+class BadArgument(VeilleError, ValueError):
+    """A command-line value that cannot be used (e.g. a ``--since`` that is not a date)."""
