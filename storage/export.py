@@ -29,6 +29,11 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from veille.core.errors import ExportError
+
+from .db import connect_readonly
+from .paths import resolve_db_path
+
 __all__ = ["export", "JSONL_FIELDS", "file_name"]
 
 JSONL_FIELDS = (
@@ -52,19 +57,12 @@ def file_name(number: int, content_hash: str, width: int = 3) -> str:
 
 
 def _connect(store_or_path) -> tuple[sqlite3.Connection, bool]:
-    """(connection, whether we opened it). A path is opened read-only: no schema change,
-    no file created."""
+    """(connection, whether we opened it). A path is opened read-only
+    (:func:`storage.db.connect_readonly`): no schema change, no file created."""
     conn = getattr(store_or_path, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         return conn, False
-    if store_or_path is None:
-        from .paths import default_db_path
-
-        store_or_path = default_db_path()
-    path = Path(store_or_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no database at {path}")
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True), True
+    return connect_readonly(resolve_db_path(store_or_path)), True
 
 
 def _inside(base: Path, target: Path) -> bool:
@@ -79,13 +77,15 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
     """Export the articles (of ``source``, or all) to ``out_dir``; return how many.
 
     ``store_or_path``: a :class:`storage.Store`, a path to the database, or None for the
-    default path. See the module docstring for the formats.
+    default path (:func:`storage.paths.resolve_db_path`). See the module docstring for the
+    formats. Refusals are :class:`~veille.core.errors.ExportError` (a ValueError); a
+    missing store :class:`~veille.core.errors.NoStore` (a FileNotFoundError).
     """
     if fmt not in ("text", "jsonl"):
-        raise ValueError(f"fmt must be 'text' or 'jsonl', got {fmt!r}")
+        raise ExportError(f"fmt must be 'text' or 'jsonl', got {fmt!r}")
     to_stdout = str(out_dir) == "-"
     if to_stdout and fmt != "jsonl":
-        raise ValueError("only jsonl can go to stdout")
+        raise ExportError("only jsonl can go to stdout")
     conn, opened = _connect(store_or_path)
     # One read transaction: the count and the rows come from the same snapshot even while a
     # crawl writes (WAL).
@@ -103,7 +103,7 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
         if fmt == "jsonl":
             target = base / "articles.jsonl"
             if not _inside(base, target):
-                raise ValueError(f"refusing to write outside {base}: articles.jsonl is a link "
+                raise ExportError(f"refusing to write outside {base}: articles.jsonl is a link "
                                  f"to {target.resolve()}")
             with os.fdopen(_open_nofollow(target), "w", encoding="utf-8", newline="\n") as f:
                 return _write_jsonl(conn.execute(sql, params), f)
@@ -117,7 +117,7 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
         for name in names:
             target = base / name
             if os.sep in name or (os.altsep and os.altsep in name) or not _inside(base, target):
-                raise ValueError(f"refusing to write outside {base}: {name} is a link to "
+                raise ExportError(f"refusing to write outside {base}: {name} is a link to "
                                  f"{target.resolve()}")
         n = 0
         for row, name in zip(conn.execute(sql, params), names):
@@ -139,7 +139,7 @@ def _open_nofollow(target: Path) -> int:
         return os.open(target, flags, 0o666)
     except OSError as exc:
         if target.is_symlink():
-            raise ValueError(f"refusing to write through the link {target}") from exc
+            raise ExportError(f"refusing to write through the link {target}") from exc
         raise
 
 

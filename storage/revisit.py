@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from veille.core.clock import iso
+from veille.core.errors import InvalidInput
 
 __all__ = ["RevisitPolicy"]
 
@@ -34,7 +35,7 @@ class RevisitPolicy:
 
     def __post_init__(self):
         if self.min_interval <= 0 or self.max_interval < self.min_interval or self.factor < 1:
-            raise ValueError(f"revisit policy makes no sense: {self}")
+            raise InvalidInput(f"revisit policy makes no sense: {self}")
 
     def is_recent(self, published: str | None, now: dt.datetime) -> bool:
         if not published:

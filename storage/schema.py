@@ -27,6 +27,8 @@ from sqlite_utils.db import COLUMN_TYPE_MAPPING
 
 from veille.core.errors import SchemaError
 
+from .db import transaction
+
 __all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
 
 SCHEMA_VERSION = 1
@@ -337,12 +339,11 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
     """Create or complete the schema; return True if anything was changed.
 
     Idempotent and safe to run concurrently from several processes: everything happens in
-    one ``BEGIN IMMEDIATE`` transaction (WAL must be set by the caller, outside it).
+    one :func:`storage.db.transaction` (WAL must be set by the caller, outside it).
     """
     conn = db.conn
     changed = False
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise SchemaError(
@@ -390,11 +391,6 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
         if version != SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             changed = True
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return changed
 
 

@@ -24,154 +24,81 @@ What is stored (nothing is ever deleted or overwritten by a later crawl, except 
 - ``crawls``: one row per run with its counts; ``pid``/``host`` of the process that runs it.
 - ``skips``: URLs skipped or failed, with a short reason code.
 
-Crash safety: every write method is one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``),
+Crash safety: every write method is one transaction (:func:`storage.db.transaction`),
 the crawl counts included, so a process killed at any moment leaves whole batches or
 nothing. A crawl row left ``running`` by a dead process is marked ``killed`` by the next
 :meth:`Store.start_crawl` of the same source on the same host (or :meth:`reap_dead_crawls`).
+
+Decisions:
+
+- :class:`Store` is the door the crawl pipeline and the application use: one connection
+  and the methods below. The work is done by modules with one job each:
+  :mod:`storage.db` (connections, the transaction helper, read-only opening),
+  :mod:`storage.schema`, :mod:`storage.crawls` (crawl rows and skips),
+  :mod:`storage.articles` (article writes), :mod:`storage.flags`, :mod:`storage.stories`
+  and :mod:`storage.reports` (the SQL of :mod:`veille.monitor` and :mod:`veille.report`).
+- Opening read-write creates the file and completes the schema; readers that must not
+  write open with :meth:`Store.open_readonly` (nothing created, migrated or written).
+- Errors are :mod:`veille.core.errors`: :class:`~veille.core.errors.NoStore`,
+  :class:`~veille.core.errors.InvalidInput`, :class:`~veille.core.errors.NoSuchCrawl`,
+  :class:`~veille.core.errors.TransactionError`, :class:`~veille.core.errors.SchemaError`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import socket
-import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import sqlite_utils
 
-from veille.core import clock, textformat
-from veille.core.clock import iso, utcnow
-from veille.core.errors import NoSuchCrawl
-from veille.core.diff import diff_texts
+from veille.core import clock
 
-from .paths import DEFAULT_DB_PATH, ENV_VAR, default_db_path
+from . import articles, crawls
+from .articles import OUTCOMES
+from .db import connect, connect_readonly
+from .paths import default_db_path
 from .revisit import RevisitPolicy
 from .schema import SCHEMA_VERSION, ensure_schema, rebuild_fts
 
-__all__ = ["Store", "default_db_path", "utcnow", "DEFAULT_DB_PATH", "ENV_VAR", "OUTCOMES"]
-
-OUTCOMES = ("new", "updated", "unchanged", "duplicate")
-SKIP_KINDS = ("skipped", "failed")
-
-# The metadata columns an item may carry (besides url, text, content_hash, fetched_at).
-_META = ("source", "site", "title", "headline", "published", "rubric", "publisher",
-         "canonical_url", "method")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, belongs to someone else
-        return True
-    except OSError:
-        return False
-    return True
-
-
-def _opt_str(value, field: str, i: int) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    raise ValueError(f"item {i}: {field} must be a str or None, got {type(value).__name__}")
-
-
-# SQL of the hot path, prepared once per connection by sqlite3's statement cache.
-_SQL_ARTICLE_BY_URL = (
-    "SELECT id, content_hash, etag, last_modified, check_interval, published FROM articles WHERE url = ?"
-)
-_SQL_CONTENT_EXISTS = "SELECT 1 FROM contents WHERE hash = ?"
-_SQL_FIRST_CARRIER = (
-    "SELECT article_id FROM versions WHERE content_hash = ? AND article_id <> ? ORDER BY id LIMIT 1"
-)
-_SQL_INSERT_CONTENT = "INSERT INTO contents (hash, text, length, first_seen) VALUES (?, ?, ?, ?)"
-_SQL_INSERT_ARTICLE = (
-    "INSERT INTO articles (url, source, site, title, headline, published, rubric, publisher,"
-    " canonical_url, method, first_seen, last_seen, content_hash, duplicate_of, etag,"
-    " last_modified, check_interval, next_check_at, versions_count)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
-)
-_SQL_INSERT_VERSION = (
-    "INSERT INTO versions (article_id, content_hash, fetched_at, crawl_id, previous_hash,"
-    " added, removed, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SQL_TEXT = "SELECT text FROM contents WHERE hash = ?"
-_SQL_UPDATE_ARTICLE = (
-    "UPDATE articles SET source=?, site=?, title=?, headline=?, published=?, rubric=?,"
-    " publisher=?, canonical_url=?, method=?, last_seen=?, content_hash=?, duplicate_of=?,"
-    " etag=?, last_modified=?, check_interval=?, next_check_at=?,"
-    " versions_count=versions_count+1 WHERE id=?"
-)
-_SQL_SEEN = (
-    "UPDATE articles SET last_seen=?, etag=?, last_modified=?, check_interval=?, next_check_at=?"
-    " WHERE id=?"
-)
-_SQL_TOUCH_LOOKUP = "SELECT id, check_interval, published FROM articles WHERE url = ?"
-_SQL_TOUCH = (
-    "UPDATE articles SET last_seen=?, etag=COALESCE(?, etag),"
-    " last_modified=COALESCE(?, last_modified), check_interval=?, next_check_at=? WHERE id=?"
-)
-# how many article pages each extraction method produced in a crawl (veille.monitor.health)
-_SQL_METHOD_COUNT = (
-    "INSERT INTO crawl_methods (crawl_id, method, pages) VALUES (?, ?, ?)"
-    " ON CONFLICT(crawl_id, method) DO UPDATE SET pages = pages + excluded.pages"
-)
-_SQL_COUNTS = (
-    "UPDATE crawls SET fetched=fetched+?, new=new+?, updated=updated+?, unchanged=unchanged+?,"
-    " duplicate=duplicate+? WHERE id=?"
-)
-
-
-def _change(old: str, new: str) -> tuple[str | None, str | None, str | None]:
-    """(added, removed, diff) of a new version against the previous one, for the
-    ``versions`` row: JSON lists of the paragraphs added and removed, and a unified diff."""
-    try:
-        d = diff_texts(old, new)
-    except Exception:  # a diff must never cost a version
-        return None, None, None
-    return (json.dumps(d.added, ensure_ascii=False), json.dumps(d.removed, ensure_ascii=False),
-            d.unified)
+__all__ = ["Store", "OUTCOMES"]
 
 
 class Store:
     """The SQLite store. ``Store(path=None)``: explicit path > ``$VEILLE_DB`` > ``data/veille.db``.
 
-    Opening creates the folder and the file if needed (``create=False``: FileNotFoundError
-    instead), turns WAL on and ensures the schema.
-    ``store.db`` is the :class:`sqlite_utils.Database`, ``store.path`` the file's path.
+    Opening creates the folder and the file if needed (``create=False``:
+    :class:`~veille.core.errors.NoStore`, a FileNotFoundError, instead), turns WAL on and
+    ensures the schema. ``store.db`` is the :class:`sqlite_utils.Database`, ``store.path``
+    the file's path, ``store.readonly`` whether it was opened with :meth:`open_readonly`.
     One Store per process/thread (the sqlite3 connection is not shared across threads).
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
                  timeout: float = 30.0, revisit: RevisitPolicy | None = None):
-        self.revisit = revisit or RevisitPolicy()
         self.path = Path(path) if path is not None else default_db_path()
-        if str(self.path) != ":memory:":
-            if not create and not self.path.is_file():
-                raise FileNotFoundError(f"no database at {self.path}")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), timeout=timeout)
-        self.db = sqlite_utils.Database(conn)
-        self.conn = conn
-        if str(self.path) != ":memory:":
-            self.db.enable_wal()
-        # WAL + synchronous=NORMAL: a killed process loses nothing committed; a power cut may
-        # lose the last transactions but never corrupts the file.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-        # Checkpoint the WAL every ~16 MB instead of 4 MB (fewer, larger copies: ~10%
-        # faster batches), and truncate it back to 64 MB at most after a checkpoint.
-        conn.execute("PRAGMA wal_autocheckpoint=4000")
-        conn.execute("PRAGMA journal_size_limit=67108864")
+        self._attach(connect(self.path, create=create, timeout=timeout), revisit, False)
         ensure_schema(self.db)
+
+    @classmethod
+    def open_readonly(cls, path: str | os.PathLike | None = None, *,
+                      timeout: float = 30.0) -> "Store":
+        """The existing store at ``path`` (default as for ``Store()``), read-only: nothing
+        is created, migrated or written (a write raises sqlite3.OperationalError); what a
+        process writing the store has committed is visible (WAL included).
+        :class:`~veille.core.errors.NoStore` when there is no such file."""
+        store = cls.__new__(cls)
+        store.path = Path(path) if path is not None else default_db_path()
+        store._attach(connect_readonly(store.path, timeout=timeout), None, True)
+        return store
+
+    def _attach(self, conn, revisit: RevisitPolicy | None, readonly: bool) -> None:
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.readonly = readonly
+        self.revisit = revisit or RevisitPolicy()
         self._host = socket.gethostname()
 
     # -- context manager ------------------------------------------------------------
@@ -189,148 +116,26 @@ class Store:
         finally:
             self.conn.close()
 
-    # -- transactions ---------------------------------------------------------------
-    def _begin(self) -> None:
-        # IMMEDIATE: take the write lock now, so reads made to plan the batch stay true
-        # until COMMIT even when another process writes to the same file.
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def _commit(self) -> None:
-        self.conn.execute("COMMIT")
-
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-
-    # -- crawls ---------------------------------------------------------------------
+    # -- crawls (storage.crawls) ----------------------------------------------------
     def start_crawl(self, source: str, spider: str | None = None, args: dict | None = None) -> int:
         """Record the start of a crawl of ``source``; return its id.
 
         Older crawls of the same source still ``running`` whose process (same host) is dead
         are marked ``killed`` first.
         """
-        if not source or not isinstance(source, str):
-            raise ValueError("source must be a non-empty str")
-        now = utcnow()
-        self._begin()
-        try:
-            self._reap(source, now)
-            cur = self.conn.execute(
-                "INSERT INTO crawls (source, spider, args, started_at, status, pid, host)"
-                " VALUES (?, ?, ?, ?, 'running', ?, ?)",
-                (source, spider, json.dumps(args or {}, ensure_ascii=False, sort_keys=True,
-                                            default=str),
-                 now, os.getpid(), self._host),
-            )
-            crawl_id = cur.lastrowid
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return crawl_id
-
-    def _reap(self, source: str | None, now: str) -> list[int]:
-        sql = "SELECT id, pid, host FROM crawls WHERE status = 'running'"
-        params: tuple = ()
-        if source is not None:
-            sql += " AND source = ?"
-            params = (source,)
-        dead = [
-            cid for cid, pid, host in self.conn.execute(sql, params).fetchall()
-            if host == self._host and pid is not None and pid != os.getpid() and not _pid_alive(pid)
-        ]
-        for cid in dead:
-            self.conn.execute(
-                "UPDATE crawls SET status='killed', finish_reason='process-died', finished_at=?"
-                " WHERE id=? AND status='running'",
-                (now, cid),
-            )
-        return dead
+        return crawls.start(self.conn, self._host, source, spider, args)
 
     def reap_dead_crawls(self, source: str | None = None) -> list[int]:
         """Mark ``killed`` the running crawls (of ``source``, or all) whose process is dead on
         this host; return their ids. ``finished_at`` is when the death was noticed."""
-        self._begin()
-        try:
-            dead = self._reap(source, utcnow())
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return dead
+        return crawls.reap_dead(self.conn, self._host, source)
 
     def finish_crawl(self, crawl_id: int, status: str = "finished", reason: str = "") -> None:
         """Close the crawl: ``status`` ('finished', 'failed', 'killed', ...), Scrapy's
         ``finish_reason`` in ``reason``, ``finished_at`` = now."""
-        if not status or not isinstance(status, str):
-            raise ValueError("status must be a non-empty str")
-        self._begin()
-        try:
-            cur = self.conn.execute(
-                "UPDATE crawls SET status=?, finish_reason=?, finished_at=? WHERE id=?",
-                (status, reason, utcnow(), crawl_id),
-            )
-            if cur.rowcount != 1:
-                raise NoSuchCrawl(f"no crawl {crawl_id}")
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
+        crawls.finish(self.conn, crawl_id, status, reason)
 
-    def _check_crawl(self, crawl_id: int) -> None:
-        if self.conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
-            raise NoSuchCrawl(f"no crawl {crawl_id}")
-
-    # -- articles -------------------------------------------------------------------
-    @classmethod
-    def _prepare(cls, items: Iterable[Mapping], skip_invalid: bool = False
-                 ) -> tuple[list[tuple | None], list[tuple[int, str, str]]]:
-        """Validate every item before anything is written.
-
-        Returns the normalised tuples (None for an invalid item when ``skip_invalid``) and
-        the invalid ones as (index, url, error); without ``skip_invalid`` the first invalid
-        item raises ValueError."""
-        prepared: list[tuple | None] = []
-        invalid: list[tuple[int, str, str]] = []
-        now = utcnow()
-        for i, item in enumerate(items):
-            try:
-                prepared.append(cls._prepare_one(i, item, now))
-            except ValueError as e:
-                if not skip_invalid:
-                    raise
-                url = item.get("url") if isinstance(item.get("url"), str) else ""
-                invalid.append((i, url or "", str(e)))
-                prepared.append(None)
-        return prepared, invalid
-
-    @staticmethod
-    def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
-        url = item.get("url")
-        if not url or not isinstance(url, str):
-            raise ValueError(f"item {i}: url must be a non-empty str")
-        text = item.get("text")
-        if not isinstance(text, str) or not text:
-            raise ValueError(f"item {i} ({url}): empty or missing text")
-        try:
-            textformat.read(text)
-        except ValueError as e:  # FormatError
-            raise ValueError(f"item {i} ({url}): text not in the article format: {e}") from e
-        h = textformat.content_hash(text)
-        given = item.get("content_hash")
-        if given is not None and given != h:
-            raise ValueError(f"item {i} ({url}): content_hash does not match the text")
-        fetched_at = item.get("fetched_at")
-        if fetched_at is None:
-            fetched_at = now
-        else:
-            fetched_at = _opt_str(fetched_at, "fetched_at", i)
-        meta = tuple(_opt_str(item.get(k), k, i) for k in _META)
-        validators = ("etag" in item, _opt_str(item.get("etag"), "etag", i),
-                      _opt_str(item.get("last_modified"), "last_modified", i),
-                      "last_modified" in item)
-        return (url, text, h, fetched_at, meta, validators)
-
+    # -- articles (storage.articles) ------------------------------------------------
     def save_batch(self, crawl_id: int, items: list[dict], *, skip_invalid: bool = False
                    ) -> list[str]:
         """Save a batch of fetched articles in ONE transaction; return one outcome per item.
@@ -356,95 +161,17 @@ class Store:
         The same URL may appear several times in a batch (processed in order). The crawl's
         ``fetched`` and outcome counts are incremented in the same transaction.
 
-        Raises ValueError (nothing written) if any item has no URL, an empty text, a text
-        not in the format (checked with :func:`veille.core.textformat.read`) or a wrong
-        ``content_hash``; KeyError if the crawl does not exist.
+        Raises :class:`~veille.core.errors.InvalidInput` (a ValueError; nothing written) if
+        any item has no URL, an empty text, a text not in the format (checked with
+        :func:`veille.core.textformat.read`) or a wrong ``content_hash``;
+        :class:`~veille.core.errors.NoSuchCrawl` (a KeyError) if the crawl does not exist.
 
         ``skip_invalid=True`` (not the default): instead of raising, an invalid item gets
         the outcome ``"invalid"``, a ``skips`` row (kind 'failed', reason 'invalid-text',
         the error in ``detail``) and counts in the crawl's ``failed``; the rest is saved.
         """
-        prepared, invalid = self._prepare(items, skip_invalid)
-        if not prepared:
-            return []
-        ex = self.conn.execute
-        outcomes: list[str] = []
-        counts = dict.fromkeys(OUTCOMES, 0)
-        now_dt = clock.now()
-        schedule = self.revisit.schedule
-        self._begin()
-        try:
-            self._check_crawl(crawl_id)
-            for p in prepared:
-                if p is None:
-                    outcomes.append("invalid")
-                    continue
-                url, text, h, fetched_at, meta, (has_etag, etag, last_modified, has_lm) = p
-                row = ex(_SQL_ARTICLE_BY_URL, (url,)).fetchone()
-                published = meta[4]
-                if row is not None:
-                    article_id, old_hash, cur_etag, cur_lm, interval, old_published = row
-                    if not has_etag:
-                        etag = cur_etag
-                    if not has_lm:
-                        last_modified = cur_lm
-                    if old_hash == h:
-                        ex(_SQL_SEEN, (fetched_at, etag, last_modified,
-                                       *schedule(False, old_published, interval, now_dt), article_id))
-                        outcome = "unchanged"
-                    else:
-                        if ex(_SQL_CONTENT_EXISTS, (h,)).fetchone() is None:
-                            ex(_SQL_INSERT_CONTENT, (h, text, len(text), fetched_at))
-                            dup = None
-                        else:
-                            r = ex(_SQL_FIRST_CARRIER, (h, article_id)).fetchone()
-                            dup = r[0] if r else None
-                        old_text = ex(_SQL_TEXT, (old_hash,)).fetchone()
-                        change = _change(old_text[0] if old_text else "", text)
-                        ex(_SQL_INSERT_VERSION,
-                           (article_id, h, fetched_at, crawl_id, old_hash, *change))
-                        ex(_SQL_UPDATE_ARTICLE,
-                           (*meta, fetched_at, h, dup, etag, last_modified,
-                            *schedule(True, published, interval, now_dt), article_id))
-                        outcome = "updated"
-                else:
-                    if ex(_SQL_CONTENT_EXISTS, (h,)).fetchone() is None:
-                        ex(_SQL_INSERT_CONTENT, (h, text, len(text), fetched_at))
-                        dup = None
-                        outcome = "new"
-                    else:
-                        r = ex(_SQL_FIRST_CARRIER, (h, -1)).fetchone()
-                        dup = r[0] if r else None
-                        outcome = "duplicate"
-                    article_id = ex(
-                        _SQL_INSERT_ARTICLE,
-                        (url, *meta, fetched_at, fetched_at, h, dup, etag, last_modified,
-                         *schedule(True, published, None, now_dt)),
-                    ).lastrowid
-                    ex(_SQL_INSERT_VERSION, (article_id, h, fetched_at, crawl_id, None,
-                                             None, None, None))
-                counts[outcome] += 1
-                outcomes.append(outcome)
-            ex(_SQL_COUNTS, (len(prepared) - len(invalid), counts["new"], counts["updated"],
-                             counts["unchanged"], counts["duplicate"], crawl_id))
-            methods: dict[str, int] = {}
-            for p in prepared:
-                if p is not None and p[4][8]:  # meta[8]: method
-                    methods[p[4][8]] = methods.get(p[4][8], 0) + 1
-            for method, n in methods.items():
-                ex(_SQL_METHOD_COUNT, (crawl_id, method, n))
-            if invalid:
-                now = utcnow()
-                self.conn.executemany(
-                    "INSERT INTO skips (crawl_id, url, kind, reason, detail, at)"
-                    " VALUES (?, ?, 'failed', 'invalid-text', ?, ?)",
-                    [(crawl_id, url, err[:1000], now) for _, url, err in invalid])
-                ex("UPDATE crawls SET failed=failed+? WHERE id=?", (len(invalid), crawl_id))
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return outcomes
+        return articles.save_batch(self.conn, crawl_id, items, self.revisit,
+                                   skip_invalid=skip_invalid)
 
     def save(self, crawl_id: int, item: dict) -> str:
         """One item: ``save_batch(crawl_id, [item])[0]`` (one transaction per item: slower)."""
@@ -459,41 +186,7 @@ class Store:
         ``unchanged`` + ``not_modified``: outcome ``"unchanged"``. An unknown URL changes
         nothing and counts nothing: outcome ``"unknown"``.
         """
-        rows = []
-        now = utcnow()
-        for i, item in enumerate(items):
-            url = item.get("url")
-            if not url or not isinstance(url, str):
-                raise ValueError(f"item {i}: url must be a non-empty str")
-            rows.append((_opt_str(item.get("fetched_at"), "fetched_at", i) or now,
-                         _opt_str(item.get("etag"), "etag", i),
-                         _opt_str(item.get("last_modified"), "last_modified", i), url))
-        if not rows:
-            return []
-        outcomes = []
-        now_dt = clock.now()
-        ex = self.conn.execute
-        self._begin()
-        try:
-            self._check_crawl(crawl_id)
-            for fetched_at, etag, last_modified, url in rows:
-                found = ex(_SQL_TOUCH_LOOKUP, (url,)).fetchone()
-                if found is None:
-                    outcomes.append("unknown")
-                    continue
-                article_id, interval, published = found
-                ex(_SQL_TOUCH, (fetched_at, etag, last_modified,
-                                *self.revisit.schedule(False, published, interval, now_dt),
-                                article_id))
-                outcomes.append("unchanged")
-            k = outcomes.count("unchanged")
-            ex(_SQL_COUNTS, (k, 0, 0, k, 0, crawl_id))
-            ex("UPDATE crawls SET not_modified = not_modified + ? WHERE id = ?", (k, crawl_id))
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return outcomes
+        return articles.touch_batch(self.conn, crawl_id, items, self.revisit)
 
     def touch(self, crawl_id: int, url: str, etag: str | None = None,
               last_modified: str | None = None) -> str:
@@ -509,7 +202,7 @@ class Store:
         """The articles a crawl of ``source`` already knows, whose URL starts with
         ``url_prefix``: ``{url: (etag, last_modified, due)}``. ``due`` says the revisit
         policy wants it checked now (``next_check_at`` has come, or was never set)."""
-        when = iso(now or clock.now())
+        when = clock.iso(now or clock.now())
         like = url_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cur = self.conn.execute(
             "SELECT url, etag, last_modified, next_check_at IS NULL OR next_check_at <= ?"
@@ -527,32 +220,10 @@ class Store:
         Each dict: ``url``, ``kind`` ('feed', 'listing', 'sitemap'), ``status`` (200 or
         304), ``etag``, ``last_modified``, optional ``fetched_at``. A 304 keeps the stored
         validators unless new ones are given."""
-        if not pages:
-            return 0
-        now = utcnow()
-        self._begin()
-        try:
-            for p in pages:
-                at = p.get("fetched_at") or now
-                changed = at if p.get("status") == 200 else None
-                self.conn.execute(
-                    "INSERT INTO pages (url, source, kind, etag, last_modified, last_status,"
-                    " last_fetched, last_changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT(url) DO UPDATE SET source=excluded.source, kind=excluded.kind,"
-                    " etag=COALESCE(excluded.etag, etag),"
-                    " last_modified=COALESCE(excluded.last_modified, last_modified),"
-                    " last_status=excluded.last_status, last_fetched=excluded.last_fetched,"
-                    " last_changed=COALESCE(excluded.last_changed, last_changed)",
-                    (p["url"], source, p.get("kind"), p.get("etag"), p.get("last_modified"),
-                     p.get("status"), at, changed))
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return len(pages)
+        return articles.save_pages(self.conn, source, pages)
 
-    # -- skips ----------------------------------------------------------------------
-    def save_skips(self, crawl_id: int, skips: list[dict]) -> int:
+    # -- skips (storage.crawls) -----------------------------------------------------
+    def save_skips(self, crawl_id: int, skips: list[Mapping]) -> int:
         """Record skipped/failed URLs in one transaction; return how many.
 
         Each dict: ``url``, ``kind`` ('skipped' or 'failed'), ``reason`` (short code:
@@ -560,35 +231,7 @@ class Store:
         ...), optional ``detail``, ``http_status``, ``at`` (ISO UTC; default now).
         Increments the crawl's ``skipped`` / ``failed`` counts.
         """
-        now = utcnow()
-        rows = []
-        for i, s in enumerate(skips):
-            url, kind, reason = s.get("url"), s.get("kind"), s.get("reason")
-            if not url or not isinstance(url, str):
-                raise ValueError(f"skip {i}: url must be a non-empty str")
-            if kind not in SKIP_KINDS:
-                raise ValueError(f"skip {i}: kind must be one of {SKIP_KINDS}, got {kind!r}")
-            if not reason or not isinstance(reason, str):
-                raise ValueError(f"skip {i}: reason must be a non-empty str")
-            status = s.get("http_status")
-            rows.append((crawl_id, url, kind, reason, s.get("detail") or "",
-                         int(status) if status is not None else None, s.get("at") or now))
-        if not rows:
-            return 0
-        n_skipped = sum(1 for r in rows if r[2] == "skipped")
-        self._begin()
-        try:
-            self._check_crawl(crawl_id)
-            self.conn.executemany(
-                "INSERT INTO skips (crawl_id, url, kind, reason, detail, http_status, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            self.conn.execute("UPDATE crawls SET skipped=skipped+?, failed=failed+? WHERE id=?",
-                              (n_skipped, len(rows) - n_skipped, crawl_id))
-            self._commit()
-        except BaseException:
-            self._rollback()
-            raise
-        return len(rows)
+        return crawls.save_skips(self.conn, crawl_id, skips)
 
     def record_skip(self, crawl_id: int, url: str, kind: str, reason: str, detail: str = "",
                     http_status: int | None = None) -> None:

@@ -182,3 +182,27 @@ def test_flags_command(stored):
 def test_existing_commands_still_work(stored):
     r = veille(stored, "summary", "--db", str(stored / "data" / "w.db"))
     assert r.returncode == 0 and "articles: 4" in r.stdout
+
+
+def test_summary_export_serve_follow_the_configs_store(stored, tmp_path):
+    # no --db: the config's [store] path (data/w.db), as for `veille flags`
+    r = veille(stored, "summary")
+    assert r.returncode == 0, r.stderr
+    assert "articles: 4" in r.stdout
+    assert r.stdout.splitlines()[0].endswith(str(Path("data") / "w.db"))
+    r = veille(stored, "export", "--out", "-", "--format", "jsonl")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 4
+    r = veille(stored, "export", "--out", str(tmp_path / "o"), "--config", str(stored / "nope.toml"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = veille(stored, "summary", "--db", str(stored / "none.db"))
+    assert r.returncode == 1
+    assert r.stderr.count("no database at") == 1 and "no store at" not in r.stderr
+    r = veille(stored, "serve", "--config", str(stored / "nope.toml"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+
+
+def test_serve_looks_for_the_configs_store(work):
+    r = veille(work, "serve")  # [store] path = data/w.db, not created yet
+    assert r.returncode == 1
+    assert "no store at" in r.stderr and str(Path("data") / "w.db") in r.stderr

@@ -383,7 +383,8 @@ def test_dashboard(client, store):
 
 
 def test_serve_refuses_a_missing_store(tmp_path, capsys, monkeypatch):
-    from veille.web.serve import db_path, main
+    from storage.paths import resolve_db_path as db_path
+    from veille.web.serve import main
 
     assert main(["--db", str(tmp_path / "nope.db")]) == 1
     assert "no store at" in capsys.readouterr().err

@@ -540,3 +540,44 @@ def test_create_false(tmp_path):
     with pytest.raises(FileNotFoundError):
         Store(tmp_path / "absent.db", create=False)
     assert not (tmp_path / "absent.db").exists()
+
+
+# -- the transaction helper, read-only opening -------------------------------------------
+
+def test_transaction_commits_rolls_back_and_refuses_nesting(store):
+    from storage.db import transaction
+    from veille.core.errors import TransactionError
+
+    with transaction(store.conn) as conn:
+        conn.execute("INSERT INTO topics (name, query) VALUES ('a', 'A')")
+        with pytest.raises(TransactionError):
+            with transaction(conn):
+                pass
+    with pytest.raises(ZeroDivisionError):
+        with transaction(store.conn) as conn:
+            conn.execute("INSERT INTO topics (name, query) VALUES ('b', 'B')")
+            1 / 0
+    assert not store.conn.in_transaction
+    assert [r[0] for r in store.conn.execute("SELECT name FROM topics")] == ["a"]
+
+
+def test_open_readonly_sees_a_store_being_written(tmp_path):
+    from veille.core.errors import NoStore
+
+    writer = Store(tmp_path / "w.db")
+    writer.conn.execute("PRAGMA wal_autocheckpoint=0")  # the rows stay in the WAL
+    c = writer.start_crawl("abamako")
+    writer.save_batch(c, [item(1), item(2)])
+    reader = Store.open_readonly(tmp_path / "w.db")
+    try:
+        assert reader.readonly and count(reader, "articles") == 2
+        writer.save_batch(c, [item(3)])
+        assert count(reader, "articles") == 3
+        with pytest.raises(sqlite3.OperationalError):
+            reader.conn.execute("DELETE FROM articles")
+    finally:
+        reader.close()
+        writer.close()
+    with pytest.raises(NoStore):
+        Store.open_readonly(tmp_path / "absent.db")
+    assert not (tmp_path / "absent.db").exists()

@@ -1,20 +1,22 @@
 """The ``veille`` command.
 
-    veille export --out DIR [--format text|jsonl] [--source NAME] [--db PATH]
-    veille summary [--db PATH] [--titles N]
+    veille export --out DIR [--format text|jsonl] [--source NAME] [--config PATH] [--db PATH]
+    veille summary [--titles N] [--config PATH] [--db PATH]
     veille replica generate OUT [--articles N] [--page-kb K]
     veille replica serve DIR [--port P]
     veille topics add NAME "QUERY" | list | remove NAME | backfill NAME   [--config PATH]
     veille flags [--topic T] [--since ISO] [--limit N] [--json] [--config PATH] [--db PATH]
     veille run [--all] [--json] [--config PATH] ...    = python scheduler.py --once (for cron)
     veille watch [--config PATH] ...                   = python scheduler.py (the daemon)
-    veille serve [--port P] [--db PATH] ...            Datasette on the store, read-only
+    veille serve [--port P] [--config PATH] [--db PATH] ...   Datasette on the store, read-only
     veille extract PAGE.html --url URL [--body-only]   the text a page gives, and the method
     veille ingest [--redis URL] [--drain] ...          store what distributed workers queued
 
 Topics live in the config file (``veille.toml`` in the current directory unless
-``--config PATH``). The store is ``--db``, else the config's ``[store] path`` (relative
-to the config file's folder), else ``$VEILLE_DB``, else ``data/veille.db``.
+``--config PATH``). Every command finds the store the same way
+(:func:`storage.paths.resolve_db_path`, through :meth:`veille.config.Config.db_path`):
+``--db``, else the config's ``[store] path`` (relative to the config file's folder), else
+``$VEILLE_DB``, else ``data/veille.db``.
 Exit status: 0 ok, 1 failure (no store, unknown topic...), 2 bad input (a query that does
 not parse, a bad name, a bad date).
 
@@ -27,85 +29,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from storage import Store, reports
+from storage.export import export
 from veille.core import clock
+from veille.core.errors import BadArgument, ExportError, NoStore
 
+
+# --------------------------------------------------------------------------- config, store
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="the SQLite store (default: $VEILLE_DB or data/veille.db)")
+    p.add_argument("--db", help="the SQLite store (default: the config's [store] path, "
+                                "else $VEILLE_DB, else data/veille.db)")
 
-
-def cmd_export(args) -> int:
-    from storage import Store
-    from storage.export import export
-
-    try:
-        store = Store(args.db, create=False)
-    except FileNotFoundError as exc:
-        print(f"veille export: no store at {exc}", file=sys.stderr)
-        return 1
-    try:
-        n = export(store, args.out, fmt=args.format, source=args.source)
-    except ValueError as exc:  # a path that leads outside --out, a bad format
-        print(f"veille export: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        store.close()
-    where = "stdout" if args.out == "-" else args.out
-    print(f"exported {n} article(s) to {where}", file=sys.stderr)
-    return 0
-
-
-def cmd_summary(args) -> int:
-    from storage import Store
-
-    try:
-        store = Store(args.db, create=False)
-    except FileNotFoundError as exc:
-        print(f"veille summary: no store at {exc}", file=sys.stderr)
-        return 1
-    try:
-        print(summary(store, titles=args.titles))
-    finally:
-        store.close()
-    return 0
-
-
-def summary(store, titles: int = 5) -> str:
-    """What landed in the store: counts, the last crawls, a few titles."""
-    db = store.db
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    lines = [
-        f"store: {store.path}",
-        f"articles: {one('select count(*) from articles')}"
-        f" (of which duplicates of another URL: {one('select count(*) from articles where duplicate_of is not null')})",
-        f"distinct texts: {one('select count(*) from contents')}, versions: {one('select count(*) from versions')}",
-        f"skipped or failed pages: {one('select count(*) from skips')}",
-        "",
-        "last crawls:",
-    ]
-    for row in db.execute(
-        "select id, source, started_at, status, fetched, new, updated, unchanged, duplicate, skipped, failed"
-        " from crawls order by id desc limit 5"
-    ):
-        lines.append(
-            "  #{} {} {} {}: fetched {} new {} updated {} unchanged {} duplicate {} skipped {} failed {}".format(*row)
-        )
-    skips = db.execute("select reason, count(*) from skips group by reason order by 2 desc").fetchall()
-    if skips:
-        lines.append("")
-        lines.append("skips by reason: " + ", ".join(f"{r} {n}" for r, n in skips))
-    if titles:
-        lines.append("")
-        lines.append("latest articles:")
-        for published, title, url in db.execute(
-            "select published, title, url from articles order by published desc, id desc limit ?", [titles]
-        ):
-            lines.append(f"  {published}  {title}\n              {url}")
-    lines += ["", f"open it in Datasette:  veille serve --db {store.path}"]
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- topics, flags
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="PATH",
@@ -127,22 +62,83 @@ def _load_config(args, prog: str):
         return None, _fail(prog, str(exc), 2)
 
 
-def store_path(db: str | None, cfg) -> Path | None:
-    """The store: ``--db``, else the config's ``[store] path``, else ``$VEILLE_DB``, else
-    ``data/veille.db`` (see :meth:`veille.config.Config.db_path`)."""
-    if cfg is None:
-        return Path(db) if db else None
-    return cfg.db_path(db)
-
-
 def _open_store(args, cfg, prog: str):
-    from storage import Store
-
+    """(store, None) or (None, exit code) after printing the error: the store of ``cfg``
+    (``--db`` first), which must exist."""
     try:
-        return Store(store_path(args.db, cfg), create=False), None
-    except FileNotFoundError as exc:
+        return Store(cfg.db_path(args.db), create=False), None
+    except NoStore as exc:
         return None, _fail(prog, f"{exc} (crawl something first, or give --db)")
 
+
+def _store_for(args, prog: str):
+    """:func:`_open_store` with the config of ``--config`` (default veille.toml)."""
+    cfg, code = _load_config(args, prog)
+    if cfg is None:
+        return None, code
+    return _open_store(args, cfg, prog)
+
+
+# --------------------------------------------------------------------------- export, summary
+
+def cmd_export(args) -> int:
+    prog = "veille export"
+    store, code = _store_for(args, prog)
+    if store is None:
+        return code
+    try:
+        n = export(store, args.out, fmt=args.format, source=args.source)
+    except ExportError as exc:  # a path that leads outside --out, a bad format
+        return _fail(prog, str(exc), 2)
+    finally:
+        store.close()
+    where = "stdout" if args.out == "-" else args.out
+    print(f"exported {n} article(s) to {where}", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args) -> int:
+    store, code = _store_for(args, "veille summary")
+    if store is None:
+        return code
+    try:
+        print(summary(store, titles=args.titles))
+    finally:
+        store.close()
+    return 0
+
+
+def summary(store, titles: int = 5) -> str:
+    """What landed in the store: counts, the last crawls, a few titles."""
+    conn = store.conn
+    counts = reports.store_counts(conn)
+    lines = [
+        f"store: {store.path}",
+        f"articles: {counts['articles']}"
+        f" (of which duplicates of another URL: {counts['duplicates']})",
+        f"distinct texts: {counts['contents']}, versions: {counts['versions']}",
+        f"skipped or failed pages: {counts['skips']}",
+        "",
+        "last crawls:",
+    ]
+    for row in reports.last_crawls(conn, 5):
+        lines.append(
+            "  #{} {} {} {}: fetched {} new {} updated {} unchanged {} duplicate {} skipped {} failed {}".format(*row)
+        )
+    skips = reports.skips_by_reason(conn)
+    if skips:
+        lines.append("")
+        lines.append("skips by reason: " + ", ".join(f"{r} {n}" for r, n in skips))
+    if titles:
+        lines.append("")
+        lines.append("latest articles:")
+        for published, title, url in reports.latest_articles(conn, titles):
+            lines.append(f"  {published}  {title}\n              {url}")
+    lines += ["", f"open it in Datasette:  veille serve --db {store.path}"]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- topics, flags
 
 def _query_error(prog: str, name: str, query: str, exc) -> int:
     msg = f"bad query for topic {name!r}: {exc}"
@@ -232,7 +228,7 @@ def parse_since(text: str) -> str:
     """An ISO date or date-time (naive = UTC) as the store's UTC timestamp text."""
     d = clock.parse_iso(text.strip())
     if d is None:
-        raise ValueError(f"bad --since {text!r}: give an ISO date or date-time, "
+        raise BadArgument(f"bad --since {text!r}: give an ISO date or date-time, "
                          "e.g. 2026-01-31 or 2026-01-31T08:00:00Z")
     return clock.iso(d)
 
@@ -246,12 +242,9 @@ def cmd_flags(args) -> int:
     if args.since:
         try:
             since = parse_since(args.since)
-        except ValueError as exc:
+        except BadArgument as exc:
             return _fail(prog, str(exc), 2)
-    cfg, code = _load_config(args, prog)
-    if cfg is None:
-        return code
-    store, code = _open_store(args, cfg, prog)
+    store, code = _store_for(args, prog)
     if store is None:
         return code
     try:
@@ -313,11 +306,13 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="output folder (for jsonl, '-' writes to stdout)")
     p.add_argument("--format", choices=["text", "jsonl"], default="text")
     p.add_argument("--source", help="only this source")
+    _config_arg(p)
     _db_arg(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("summary", help="what the store holds: counts, last crawls, titles")
     p.add_argument("--titles", type=int, default=5)
+    _config_arg(p)
     _db_arg(p)
     p.set_defaults(func=cmd_summary)
 

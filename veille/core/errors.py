@@ -32,6 +32,10 @@ __all__ = [
     "TransactionError",
     "SchemaError",
     "DistributedError",
+    "NoStore",
+    "InvalidInput",
+    "ExportError",
+    "BadArgument",
 ]
 
 
@@ -112,3 +116,22 @@ class SchemaError(StoreError, RuntimeError):
 
 class DistributedError(VeilleError, RuntimeError):
     """Distributed crawling is asked for but cannot run (no scrapy-redis, an unknown Scrapy)."""
+
+
+class NoStore(StoreError, FileNotFoundError):
+    """No store at the path given: opening without creating (``create=False``, read-only)."""
+
+
+class InvalidInput(StoreError, ValueError):
+    """A value the store refuses before writing anything: an item without URL or text, a
+    text not in the format, a wrong content hash, an unknown skip kind, a revisit policy
+    that makes no sense."""
+
+
+class ExportError(StoreError, ValueError):
+    """An export refused: an unknown format, text files to stdout, a file name that would
+    lead outside the output folder."""
+
+
+class BadArgument(VeilleError, ValueError):
+    """A command-line value that cannot be used (e.g. a ``--since`` that is not a date)."""

@@ -26,8 +26,8 @@ Decisions:
   or an article going back to an older text) gives no new flag.
 - Only rows actually inserted are returned, as stored (``terms`` is the JSON string),
   with their ``id``. Flagging twice inserts nothing the second time.
-- :func:`flag_crawl` reads, matches and writes in ONE ``BEGIN IMMEDIATE`` transaction
-  and sets ``crawls.flagged_at`` in it. A crawl flagged while still running is flagged
+- :func:`flag_crawl` reads, matches and writes in ONE transaction
+  (:func:`storage.db.transaction`) and sets ``crawls.flagged_at`` in it. A crawl flagged while still running is flagged
   again by :func:`flag_pending` once it has ended (``flagged_at < finished_at``).
 - Flags are history: removing a topic or changing its query does not delete its flags.
 - **The same story elsewhere** (:mod:`veille.monitor.stories`): ``story_id`` is the story of the
@@ -39,6 +39,10 @@ Decisions:
   its sister sites is one alert while a real update of a story is another. The report
   lists copies under their first flag ("also at") and notifications count only the
   first (:mod:`veille.report`).
+
+Where things live: this module holds the matching and the rules above; the SQL (the
+``flags`` and ``topics`` rows, what is matched) is :mod:`storage.flags`, the story of a
+text :mod:`storage.stories`.
 
 Speed: each distinct text is tokenized once (:class:`veille.topics.TextIndex`) and every
 topic is tested on it; the changed text of an update is only indexed when some topic
@@ -52,43 +56,20 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 
+from storage import crawls as crawl_rows
+from storage import flags as rows
+from storage import stories as story_rows
+from storage.db import transaction
+from storage.flags import FLAG_COLUMNS
 from veille.core.clock import utcnow
 from veille.core.diff import diff_texts
-from veille.core.errors import NoSuchCrawl, TransactionError
+from veille.core.errors import TopicError
+from veille.monitor.stories import link_stories
 from veille.topics import Match, TextIndex, Topic
 
 __all__ = ["sync_topics", "flag_crawl", "flag_pending", "backfill", "list_flags", "FLAG_COLUMNS"]
 
 log = logging.getLogger(__name__)
-
-FLAG_COLUMNS = ("id", "topic", "article_id", "content_hash", "kind", "crawl_id", "created_at",
-                "terms", "in_change", "story_id", "duplicate_of_flag")
-
-_SQL_INSERT_FLAG = (
-    "INSERT OR IGNORE INTO flags (topic, article_id, content_hash, kind, crawl_id, created_at,"
-    " terms, in_change, story_id, duplicate_of_flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SQL_STORY = "SELECT story_id, body_hash, how, matched_hash FROM story_texts WHERE hash = ?"
-# the first flag of a topic for a story from another article (its root if itself a copy)
-_SQL_FIRST_OF_STORY = (
-    "SELECT coalesce(duplicate_of_flag, id) FROM flags WHERE topic = ? AND story_id = ?"
-    " AND article_id <> ? ORDER BY id LIMIT 1"
-)
-# for an update: the same text elsewhere (same body, or linked exactly/near to it)
-_SQL_FIRST_OF_TEXT = (
-    "SELECT coalesce(f.duplicate_of_flag, f.id) FROM flags f"
-    " LEFT JOIN story_texts s ON s.hash = f.content_hash"
-    " WHERE f.topic = ? AND f.story_id = ? AND f.article_id <> ?"
-    " AND (s.body_hash = ? OR f.content_hash = ?"
-    "      OR (s.how IN ('exact', 'near') AND s.matched_hash = ?))"
-    " ORDER BY f.id LIMIT 1"
-)
-
-_SQL_CRAWL_VERSIONS = (
-    "SELECT v.id, v.article_id, v.content_hash, v.previous_hash, v.added, v.crawl_id, c.text"
-    " FROM versions v JOIN contents c ON c.hash = v.content_hash"
-    " WHERE v.crawl_id = ? ORDER BY v.id"
-)
 
 
 def _check_topics(topics: Iterable[Topic]) -> list[Topic]:
@@ -99,28 +80,8 @@ def _check_topics(topics: Iterable[Topic]) -> list[Topic]:
             raise TypeError(f"expected veille.topics.Topic, got {type(t).__name__}")
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise ValueError(f"duplicate topic names: {', '.join(sorted(dup))}")
+        raise TopicError(f"duplicate topic names: {', '.join(sorted(dup))}")
     return out
-
-
-class _Tx:
-    """``with _Tx(store.conn):`` one BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def __enter__(self):
-        if self.conn.in_transaction:
-            raise TransactionError("the store's connection is already in a transaction")
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        elif self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        return False
 
 
 # --------------------------------------------------------------------------- topics table
@@ -130,19 +91,7 @@ def sync_topics(store, topics: Sequence[Topic]) -> None:
     insert the new ones, update the query (and ``updated_at``) of those changed, delete
     those gone. ``added_at`` of a topic kept is kept. One transaction."""
     topics = _check_topics(topics)
-    now = utcnow()
-    with _Tx(store.conn) as conn:
-        have = dict(conn.execute("SELECT name, query FROM topics").fetchall())
-        wanted = {t.name: t.query for t in topics}
-        for name in have.keys() - wanted.keys():
-            conn.execute("DELETE FROM topics WHERE name = ?", (name,))
-        for name, query in wanted.items():
-            if name not in have:
-                conn.execute("INSERT INTO topics (name, query, added_at, updated_at) VALUES (?, ?, ?, ?)",
-                             (name, query, now, now))
-            elif have[name] != query:
-                conn.execute("UPDATE topics SET query = ?, updated_at = ? WHERE name = ?",
-                             (query, now, name))
+    rows.sync_topics(store.conn, {t.name: t.query for t in topics}, utcnow())
 
 
 # --------------------------------------------------------------------------- matching
@@ -156,7 +105,7 @@ def _match_all(idx: TextIndex, topics: list[Topic]) -> dict[str, Match]:
     return out
 
 
-def _changed_text(conn, added: str | None, previous_hash: str, text: str) -> str:
+def _changed_text(store, added: str | None, previous_hash: str, text: str) -> str:
     if added is not None:
         try:
             units = json.loads(added)
@@ -164,8 +113,7 @@ def _changed_text(conn, added: str | None, previous_hash: str, text: str) -> str
                 return "\n\n".join(str(u) for u in units)
         except ValueError:
             log.warning("versions.added is not JSON; recomputing the diff")
-    row = conn.execute("SELECT text FROM contents WHERE hash = ?", (previous_hash,)).fetchone()
-    return diff_texts(row[0] if row else "", text).changed_text
+    return diff_texts(store.text(previous_hash) or "", text).changed_text
 
 
 def _first_flag(conn, topic: str, article_id: int, h: str, kind: str, story) -> int | None:
@@ -176,12 +124,9 @@ def _first_flag(conn, topic: str, article_id: int, h: str, kind: str, story) -> 
         return None
     story_id, body_hash, how, matched = story
     if kind == "new":
-        r = conn.execute(_SQL_FIRST_OF_STORY, (topic, story_id, article_id)).fetchone()
-    else:
-        near = matched if how in ("exact", "near") else None
-        r = conn.execute(_SQL_FIRST_OF_TEXT, (topic, story_id, article_id, body_hash, near,
-                                              h)).fetchone()
-    return r[0] if r else None
+        return rows.first_flag_of_story(conn, topic, story_id, article_id)
+    near = matched if how in ("exact", "near") else None
+    return rows.first_flag_of_text(conn, topic, story_id, article_id, body_hash, near, h)
 
 
 def _insert(conn, candidates: list[tuple]) -> list[dict]:
@@ -194,25 +139,24 @@ def _insert(conn, candidates: list[tuple]) -> list[dict]:
     for values in candidates:
         topic, article_id, h, kind = values[:4]
         if h not in stories:
-            stories[h] = conn.execute(_SQL_STORY, (h,)).fetchone()
+            stories[h] = story_rows.link_of(conn, h)
         story = stories[h]
-        if conn.execute("SELECT 1 FROM flags WHERE topic = ? AND content_hash = ?",
-                        (topic, h)).fetchone():
+        if rows.flagged(conn, topic, h):
             continue  # this text already flagged the topic
         first = _first_flag(conn, topic, article_id, h, kind, story)
         row = (*values, story[0] if story else None, first)
-        cur = conn.execute(_SQL_INSERT_FLAG, row)
-        if cur.rowcount == 1:
-            inserted.append(dict(zip(FLAG_COLUMNS, (cur.lastrowid, *row))))
+        flag_id = rows.insert_flag(conn, row)
+        if flag_id is not None:
+            inserted.append(dict(zip(FLAG_COLUMNS, (flag_id, *row))))
     return inserted
 
 
-def _crawl_candidates(conn, crawl_id: int, topics: list[Topic], now: str) -> list[tuple]:
+def _crawl_candidates(store, crawl_id: int, topics: list[Topic], now: str) -> list[tuple]:
     by_hash: dict[str, dict[str, Match]] = {}  # each distinct text tokenized once
     by_name = {t.name: t for t in topics}
     candidates = []
-    for _vid, article_id, h, previous_hash, added, v_crawl, text in conn.execute(
-            _SQL_CRAWL_VERSIONS, (crawl_id,)).fetchall():
+    for _vid, article_id, h, previous_hash, added, v_crawl, text in rows.crawl_versions(
+            store.conn, crawl_id):
         matches = by_hash.get(h)
         if matches is None:
             matches = by_hash[h] = _match_all(TextIndex(text), topics)
@@ -222,7 +166,7 @@ def _crawl_candidates(conn, crawl_id: int, topics: list[Topic], now: str) -> lis
             kind, in_change = "new", dict.fromkeys(matches, 1)
         else:
             kind = "updated"
-            change_idx = TextIndex(_changed_text(conn, added, previous_hash, text))
+            change_idx = TextIndex(_changed_text(store, added, previous_hash, text))
             in_change = {name: int(by_name[name].compiled.matches_index(change_idx))
                          for name in matches}
         for name, m in matches.items():
@@ -234,25 +178,22 @@ def _crawl_candidates(conn, crawl_id: int, topics: list[Topic], now: str) -> lis
 def flag_crawl(store, crawl_id: int, topics: Sequence[Topic], *, stories: bool = True) -> list[dict]:
     """Flag the versions stored by crawl ``crawl_id`` that match a topic; set the crawl's
     ``flagged_at``. Returns the flag rows inserted (dicts with ``id``; ``terms`` as the
-    stored JSON string). Idempotent. Raises KeyError for an unknown crawl.
+    stored JSON string). Idempotent. Raises :class:`~veille.core.errors.NoSuchCrawl` (a
+    KeyError) for an unknown crawl.
 
     First (``stories=True``) the crawl's texts are linked to stories
     (:func:`veille.monitor.stories.link_stories`, its own transaction): each flag gets the
     ``story_id`` of its text, and ``duplicate_of_flag`` when it repeats a flag of the same
     topic from another article (see the module docstring)."""
     topics = _check_topics(topics)
-    if store.conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
-        raise NoSuchCrawl(f"no crawl {crawl_id}")
+    crawl_rows.check(store.conn, crawl_id)
     if stories:
-        from veille.monitor.stories import link_stories
-
         link_stories(store, crawl_id)
-    with _Tx(store.conn) as conn:
-        if conn.execute("SELECT 1 FROM crawls WHERE id = ?", (crawl_id,)).fetchone() is None:
-            raise NoSuchCrawl(f"no crawl {crawl_id}")
+    with transaction(store.conn) as conn:
+        crawl_rows.check(conn, crawl_id)
         now = utcnow()
-        inserted = _insert(conn, _crawl_candidates(conn, crawl_id, topics, now)) if topics else []
-        conn.execute("UPDATE crawls SET flagged_at = ? WHERE id = ?", (now, crawl_id))
+        inserted = _insert(conn, _crawl_candidates(store, crawl_id, topics, now)) if topics else []
+        rows.mark_flagged(conn, crawl_id, now)
     if inserted:
         log.info("crawl %s: %d flag(s)", crawl_id, len(inserted))
     return inserted
@@ -267,12 +208,8 @@ def flag_pending(store, topics: Sequence[Topic], *, reap: bool = True) -> list[d
     topics = _check_topics(topics)
     if reap:
         store.reap_dead_crawls()
-    ids = [r[0] for r in store.conn.execute(
-        "SELECT id FROM crawls WHERE status <> 'running'"
-        " AND (flagged_at IS NULL OR (finished_at IS NOT NULL AND flagged_at < finished_at))"
-        " ORDER BY id").fetchall()]
     out: list[dict] = []
-    for cid in ids:
+    for cid in rows.pending_crawls(store.conn):
         out.extend(flag_crawl(store, cid, topics))
     return out
 
@@ -285,30 +222,22 @@ def backfill(store, topic: Topic) -> list[dict]:
     outside the write transaction (a big store must not hold the write lock); the inserts
     are one transaction."""
     (topic,) = _check_topics([topic])
-    conn = store.conn
-    done = {r[0] for r in conn.execute("SELECT content_hash FROM flags WHERE topic = ?", (topic.name,))}
+    done = rows.flagged_hashes(store.conn, topic.name)
     seen: set[str] = set()
     now = utcnow()
     candidates = []
-    cur = conn.execute(
-        "SELECT a.id, a.content_hash,"
-        " (SELECT v.crawl_id FROM versions v WHERE v.article_id = a.id"
-        "  AND v.content_hash = a.content_hash ORDER BY v.id DESC LIMIT 1)"
-        " FROM articles a WHERE a.content_hash IS NOT NULL ORDER BY a.id")
-    rows = cur.fetchall()
-    text_of = conn.cursor()
-    for article_id, h, crawl_id in rows:
+    for article_id, h, crawl_id in rows.current_texts(store.conn):
         if h in seen or h in done:
             continue
         seen.add(h)
-        r = text_of.execute("SELECT text FROM contents WHERE hash = ?", (h,)).fetchone()
-        if r is None:
+        text = store.text(h)
+        if text is None:
             continue
-        m = topic.compiled.match_index(TextIndex(r[0]))
+        m = topic.compiled.match_index(TextIndex(text))
         if m is not None:
             candidates.append((topic.name, article_id, h, "new", crawl_id, now,
                                json.dumps(m.terms, ensure_ascii=False), 1))
-    with _Tx(conn):
+    with transaction(store.conn) as conn:
         return _insert(conn, candidates)
 
 
@@ -318,20 +247,4 @@ def list_flags(store, *, topic: str | None = None, since: str | None = None,
                crawl_ids: Iterable[int] | None = None, limit: int | None = None) -> list[dict]:
     """Flag rows, newest first: of ``topic``, created at or after ``since`` (ISO; compared
     as text, so give UTC, e.g. ``2026-01-31`` or ``2026-01-31T12:00:00Z``), of those crawls."""
-    sql = f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE 1"
-    params: list = []
-    if topic is not None:
-        sql += " AND topic = ?"
-        params.append(topic)
-    if since is not None:
-        sql += " AND created_at >= ?"
-        params.append(since)
-    if crawl_ids is not None:
-        ids = [int(c) for c in crawl_ids]
-        sql += f" AND crawl_id IN ({', '.join('?' * len(ids))})" if ids else " AND 0"
-        params.extend(ids)
-    sql += " ORDER BY id DESC"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    return [dict(zip(FLAG_COLUMNS, r)) for r in store.conn.execute(sql, params)]
+    return rows.list_flags(store.conn, topic=topic, since=since, crawl_ids=crawl_ids, limit=limit)

@@ -21,10 +21,15 @@
 
 Also in ``h``: the crawl's counts, ``skips``/``failures`` (reason -> pages), ``methods``
 (method -> pages), ``generic_share``, ``generic_share_before``, ``baseline_pages``.
+
+Where things live: this module judges; what it reads (the crawl, its skips, its
+``crawl_methods``) comes from :mod:`storage.reports`.
 """
 
 from __future__ import annotations
 
+from storage import reports
+from storage.reports import CRAWL_COUNTS
 from veille.core.errors import NoSuchCrawl
 
 __all__ = ["source_health", "describe", "is_generic", "MIN_PAGES", "FALLBACK_SHARE",
@@ -35,27 +40,12 @@ FALLBACK_SHARE = 0.3
 FALLBACK_JUMP = 0.25
 BASELINE_CRAWLS = 5
 
-_COUNTS = ("fetched", "new", "updated", "unchanged", "duplicate", "skipped", "failed",
-           "not_modified")
-
 
 def is_generic(method: str | None) -> bool:
     """True for the methods of generic extraction (no site rules involved)."""
     m = (method or "").lower()
     return (m.startswith("generic") or m == "og" or m.startswith("og+")
             or m in ("trafilatura", "simple"))
-
-
-def _methods(conn, crawl_ids: list[int]) -> dict[str, int]:
-    if not crawl_ids:
-        return {}
-    marks = ", ".join("?" * len(crawl_ids))
-    out: dict[str, int] = {}
-    for method, n in conn.execute(
-            f"SELECT method, sum(pages) FROM crawl_methods WHERE crawl_id IN ({marks})"
-            " GROUP BY method ORDER BY sum(pages) DESC, method", crawl_ids):
-        out[method] = int(n or 0)
-    return out
 
 
 def _share(methods: dict[str, int]) -> tuple[float | None, int]:
@@ -67,31 +57,24 @@ def _share(methods: dict[str, int]) -> tuple[float | None, int]:
 
 def source_health(store, source: str, crawl_id: int | None = None) -> dict:
     """The health of ``source`` as its crawl ``crawl_id`` shows it (default: its last crawl
-    that has ended). See the module docstring. Raises KeyError when there is no such crawl."""
+    that has ended). See the module docstring. Raises
+    :class:`~veille.core.errors.NoSuchCrawl` (a KeyError) when there is no such crawl."""
     conn = store.conn
-    cols = ("id", "source", "status", "finish_reason", "started_at", "finished_at", *_COUNTS)
     if crawl_id is None:
-        r = conn.execute(f"SELECT {', '.join(cols)} FROM crawls WHERE source = ?"
-                         " AND status <> 'running' ORDER BY id DESC LIMIT 1", (source,)).fetchone()
+        crawl = reports.last_ended_crawl(conn, source)
     else:
-        r = conn.execute(f"SELECT {', '.join(cols)} FROM crawls WHERE id = ?", (crawl_id,)).fetchone()
-    if r is None:
+        crawl = reports.crawl_row(conn, crawl_id)
+    if crawl is None:
         raise NoSuchCrawl(f"no crawl of {source!r}" + (f" with id {crawl_id}" if crawl_id else ""))
-    crawl = dict(zip(cols, r))
     cid = crawl["id"]
     skips: dict[str, int] = {}
     failures: dict[str, int] = {}
-    for kind, reason, n in conn.execute(
-            "SELECT kind, reason, count(*) FROM skips WHERE crawl_id = ? GROUP BY kind, reason"
-            " ORDER BY count(*) DESC, reason", (cid,)):
+    for kind, reason, n in reports.skip_reasons(conn, cid):
         (failures if kind == "failed" else skips)[reason] = n
-    methods = _methods(conn, [cid])
+    methods = reports.method_pages(conn, [cid])
     share, pages = _share(methods)
-    before_ids = [i for (i,) in conn.execute(
-        "SELECT id FROM crawls c WHERE source = ? AND id < ?"
-        " AND EXISTS (SELECT 1 FROM crawl_methods m WHERE m.crawl_id = c.id)"
-        " ORDER BY id DESC LIMIT ?", (crawl["source"], cid, BASELINE_CRAWLS))]
-    share_before, pages_before = _share(_methods(conn, before_ids))
+    before_ids = reports.baseline_crawls(conn, crawl["source"], cid, BASELINE_CRAWLS)
+    share_before, pages_before = _share(reports.method_pages(conn, before_ids))
 
     issues = []
     fetched = crawl["fetched"] or 0
@@ -109,7 +92,7 @@ def source_health(store, source: str, crawl_id: int | None = None) -> dict:
         "status": crawl["status"],
         "started_at": crawl["started_at"],
         "finished_at": crawl["finished_at"],
-        **{k: crawl[k] for k in _COUNTS},
+        **{k: crawl[k] for k in CRAWL_COUNTS},
         "skips": skips,
         "failures": failures,
         "methods": methods,

@@ -31,8 +31,12 @@ text). In a long-running process the index is kept between calls (per database f
 caught up with the rows other processes linked, and trimmed to the same window.
 
 Speed: tokens are hashed with CRC-32 (cached per word) and the 5-shingle hashes combined
-with numpy, so a text costs ~0.3 ms; the assignment runs in one ``BEGIN IMMEDIATE``
-transaction, the tokenizing and hashing before it, outside the write lock.
+with numpy, so a text costs ~0.3 ms; the assignment runs in one transaction
+(:func:`storage.db.transaction`), the tokenizing and hashing before it, outside the write
+lock.
+
+Where things live: this module holds the signatures, the LSH index and the rules above;
+the SQL (``story_texts``, ``stories``, ``articles.story_id``) is :mod:`storage.stories`.
 
 Idempotent: texts that already have a ``story_texts`` row are left alone.
 """
@@ -48,6 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from storage import stories as rows
+from storage.db import transaction
 from veille.core import clock, textformat
 from veille.core.clock import utcnow
 from veille.core.errors import TransactionError
@@ -194,20 +200,14 @@ class _Index:
         """Load what the database has and this index has not (all of the window the
         first time; later only rows added since, by this or another process)."""
         if not self.loaded:
-            rows = conn.execute(
-                "SELECT rowid, hash, minhash, first_seen FROM story_texts"
-                " WHERE first_seen >= ? AND minhash IS NOT NULL"
-                " ORDER BY first_seen DESC LIMIT ?", (cutoff, max_texts)).fetchall()
-            self.high = conn.execute("SELECT coalesce(max(rowid), 0) FROM story_texts").fetchone()[0]
+            found = rows.recent_signatures(conn, cutoff, max_texts)
+            self.high = rows.last_rowid(conn)
             self.loaded = True
-            rows.reverse()
         else:
-            rows = conn.execute(
-                "SELECT rowid, hash, minhash, first_seen FROM story_texts"
-                " WHERE rowid > ? AND minhash IS NOT NULL ORDER BY rowid", (self.high,)).fetchall()
-            if rows:
-                self.high = max(self.high, rows[-1][0])
-        for _rowid, h, blob, first_seen in rows:
+            found = rows.signatures_after(conn, self.high)
+            if found:
+                self.high = max(self.high, found[-1][0])
+        for _rowid, h, blob, first_seen in found:
             self.add(h, _from_blob(blob), first_seen)
         self.trim(cutoff, max_texts)
 
@@ -239,22 +239,6 @@ def _key(store) -> str:
 
 # --------------------------------------------------------------------------- linking
 
-_SQL_CRAWL_TEXTS = (
-    "SELECT v.content_hash, c.text, c.first_seen, min(v.id) AS first_version"
-    " FROM versions v JOIN contents c ON c.hash = v.content_hash"
-    " WHERE v.crawl_id = ? AND NOT EXISTS (SELECT 1 FROM story_texts s WHERE s.hash = v.content_hash)"
-    " GROUP BY v.content_hash ORDER BY first_version"
-)
-_SQL_ALL_TEXTS = (
-    "SELECT c.hash, c.text, c.first_seen, c.rowid FROM contents c"
-    " WHERE NOT EXISTS (SELECT 1 FROM story_texts s WHERE s.hash = c.hash) ORDER BY c.rowid"
-)
-_SQL_INSERT = (
-    "INSERT OR IGNORE INTO story_texts (hash, story_id, how, similarity, matched_hash, body_hash,"
-    " words, minhash, first_seen, linked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
 def _cutoff(window_days: float) -> str:
     return clock.iso(clock.now() - dt.timedelta(days=window_days))
 
@@ -270,27 +254,20 @@ def link_stories(store, crawl_id: int | None = None, *, window_days: float = WIN
     if conn.in_transaction:
         raise TransactionError("link_stories: the store's connection is already in a transaction")
     # 1. read and hash outside the write lock
-    if crawl_id is None:
-        rows = conn.execute(_SQL_ALL_TEXTS).fetchall()
-    else:
-        rows = conn.execute(_SQL_CRAWL_TEXTS, (crawl_id,)).fetchall()
-    analysed = [_analyse(h, text, first_seen) for h, text, first_seen, _ in rows]
+    analysed = [_analyse(h, text, first_seen)
+                for h, text, first_seen, _ in rows.texts_to_link(conn, crawl_id)]
     cutoff = _cutoff(window_days)
     key = _key(store)
     with _cache_lock:
         index = _cache.get(key)
         if index is None:
             index = _cache[key] = _Index()
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            index.sync(conn, cutoff, max_texts)
-            linked = _assign(conn, analysed, index, crawl_id)
-            index.high = max(index.high, conn.execute(
-                "SELECT coalesce(max(rowid), 0) FROM story_texts").fetchone()[0])
-            conn.execute("COMMIT")
+            with transaction(conn):
+                index.sync(conn, cutoff, max_texts)
+                linked = _assign(conn, analysed, index, crawl_id)
+                index.high = max(index.high, rows.last_rowid(conn))
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             _cache.pop(key, None)  # the index may hold texts that were rolled back
             raise
     if linked:
@@ -299,91 +276,56 @@ def link_stories(store, crawl_id: int | None = None, *, window_days: float = WIN
 
 
 def _assign(conn, texts: list[_Text], index: _Index, crawl_id: int | None) -> dict[str, tuple[int, str]]:
-    ex = conn.execute
     now = utcnow()
     linked: dict[str, tuple[int, str]] = {}
     touched: set[int] = set()
     for t in texts:
-        if ex("SELECT 1 FROM story_texts WHERE hash = ?", (t.hash,)).fetchone():
+        if rows.is_linked(conn, t.hash):
             continue  # linked meanwhile by another process
         story = how = matched = None
         sim = None
         if t.body_hash is not None:
-            r = ex("SELECT story_id, hash FROM story_texts WHERE body_hash = ?"
-                   " ORDER BY rowid LIMIT 1", (t.body_hash,)).fetchone()
+            r = rows.story_of_body(conn, t.body_hash)
             if r is not None:
                 story, matched, how, sim = r[0], r[1], "exact", 1.0
         if story is None and t.sig is not None:
             b = index.best(t.sig)
             if b is not None:
-                r = ex("SELECT story_id FROM story_texts WHERE hash = ?", (b[0],)).fetchone()
-                if r is not None:
-                    story, matched, how, sim = r[0], b[0], "near", round(b[1], 4)
+                found = rows.story_of(conn, b[0])
+                if found is not None:
+                    story, matched, how, sim = found, b[0], "near", round(b[1], 4)
         if story is None:
             # a new version of an article: the story of the text it replaced
-            r = ex("SELECT s.story_id, s.hash FROM versions v JOIN story_texts s"
-                   " ON s.hash = v.previous_hash WHERE v.content_hash = ?"
-                   " AND v.previous_hash IS NOT NULL ORDER BY v.id LIMIT 1", (t.hash,)).fetchone()
+            r = rows.story_of_previous(conn, t.hash)
             if r is not None:
                 story, matched, how = r[0], r[1], "version"
                 if t.sig is not None:
-                    m = ex("SELECT minhash FROM story_texts WHERE hash = ?", (r[1],)).fetchone()
-                    if m and m[0]:
-                        sim = round(similarity(t.sig, _from_blob(m[0])), 4)
+                    blob = rows.minhash_of(conn, r[1])
+                    if blob:
+                        sim = round(similarity(t.sig, _from_blob(blob)), 4)
         if story is None:
-            first = ex("SELECT a.id, a.headline FROM versions v"
-                       " JOIN articles a ON a.id = v.article_id WHERE v.content_hash = ?"
-                       " ORDER BY v.id LIMIT 1", (t.hash,)).fetchone()
-            story = ex("INSERT INTO stories (first_article_id, first_hash, first_seen, last_seen,"
-                       " headline) VALUES (?, ?, ?, ?, ?)",
-                       (first[0] if first else None, t.hash, t.first_seen, t.first_seen,
-                        (first[1] if first else None) or t.headline or None)).lastrowid
+            first = rows.first_carrier(conn, t.hash)
+            story = rows.insert_story(conn, first[0] if first else None, t.hash, t.first_seen,
+                                      (first[1] if first else None) or t.headline or None)
             how = "first"
-        ex(_SQL_INSERT, (t.hash, story, how, sim, matched, t.body_hash, t.words,
-                         t.sig.tobytes() if t.sig is not None else None, t.first_seen, now))
+        rows.insert_story_text(conn, (t.hash, story, how, sim, matched, t.body_hash, t.words,
+                                      t.sig.tobytes() if t.sig is not None else None,
+                                      t.first_seen, now))
         if t.sig is not None:
             index.add(t.hash, t.sig, t.first_seen)
         linked[t.hash] = (story, how)
         touched.add(story)
     # articles: the story of their current text (those of this crawl, or all)
     if crawl_id is None:
-        ex("UPDATE articles SET story_id = (SELECT s.story_id FROM story_texts s"
-           " WHERE s.hash = articles.content_hash) WHERE story_id IS NOT (SELECT s.story_id"
-           " FROM story_texts s WHERE s.hash = articles.content_hash)")
-        touched = {r[0] for r in ex("SELECT id FROM stories")} if linked else touched
+        rows.relink_all(conn)
+        if linked:
+            touched = rows.story_ids(conn)
     else:
-        arts = ex("SELECT DISTINCT a.id, a.story_id, s.story_id FROM versions v"
-                  " JOIN articles a ON a.id = v.article_id"
-                  " JOIN story_texts s ON s.hash = a.content_hash WHERE v.crawl_id = ?",
-                  (crawl_id,)).fetchall()
-        for aid, old, new in arts:
-            if old != new:
-                ex("UPDATE articles SET story_id = ? WHERE id = ?", (new, aid))
-                touched.add(new)
-                if old is not None:
-                    touched.add(old)
-    _recount(conn, touched)
+        touched |= rows.relink_crawl(conn, crawl_id)
+    rows.recount(conn, touched)
     return linked
-
-
-def _recount(conn, story_ids: set[int]) -> None:
-    ids = sorted(i for i in story_ids if i is not None)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ", ".join("?" * len(chunk))
-        conn.execute(
-            f"UPDATE stories SET"
-            f" articles_count = (SELECT count(*) FROM articles a WHERE a.story_id = stories.id),"
-            f" sources_count = (SELECT count(DISTINCT a.source) FROM articles a"
-            f"                  WHERE a.story_id = stories.id),"
-            f" texts_count = (SELECT count(*) FROM story_texts s WHERE s.story_id = stories.id),"
-            f" last_seen = coalesce((SELECT max(s.first_seen) FROM story_texts s"
-            f"                       WHERE s.story_id = stories.id), last_seen)"
-            f" WHERE id IN ({marks})", chunk)
 
 
 def story_of(store, content_hash: str) -> int | None:
     """The story id of a text, or None when it is not linked."""
-    r = store.conn.execute("SELECT story_id FROM story_texts WHERE hash = ?",
-                           (content_hash,)).fetchone()
-    return r[0] if r else None
+    return rows.story_of(store.conn, content_hash)

@@ -39,20 +39,23 @@ The report dict::
   report yielded no article, fell back from its site rules to generic extraction, or
   failed more pages than it stored), as :func:`veille.monitor.health.source_health` describes
   them; sources in good health are left out.
+
+Where things live: this module builds and renders; what it reads from the store (the
+flagged articles, their other URLs, the crawls, earlier flags) comes from
+:mod:`storage.reports`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 
+from storage import reports
+from storage.reports import CRAWL_KEYS
 from veille.core.clock import utcnow
+from veille.monitor.health import describe, source_health
 
 __all__ = ["build_report", "render_text", "render_json", "has_news", "CRAWL_KEYS"]
 
-CRAWL_KEYS = ("id", "source", "status", "finish_reason", "started_at", "finished_at", "fetched",
-              "new", "updated", "unchanged", "duplicate", "skipped", "failed", "not_modified",
-              "flagged_at")
 OK_STATUSES = ("finished", "running")
 
 NOTHING = "nothing new on your topics"
@@ -69,29 +72,6 @@ def _terms(value) -> list[str]:
     return [str(t) for t in value]
 
 
-def _chunks(seq: list, n: int = 500) -> Iterable[list]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
-
-
-def _articles(conn, ids: list[int]) -> dict[int, dict]:
-    out: dict[int, dict] = {}
-    cols = ("id", "url", "source", "title", "headline", "published", "content_hash")
-    for chunk in _chunks(sorted(set(ids))):
-        for r in conn.execute(f"SELECT {', '.join(cols)} FROM articles WHERE id IN"
-                              f" ({', '.join('?' * len(chunk))})", chunk):
-            out[r[0]] = dict(zip(cols, r))
-    return out
-
-
-def _also_at(conn, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], list[str]]:
-    out: dict[tuple[str, int], list[str]] = {}
-    for h, aid in pairs:
-        out[(h, aid)] = [u for (u,) in conn.execute(
-            "SELECT url FROM articles WHERE content_hash = ? AND id <> ? ORDER BY id", (h, aid))]
-    return out
-
-
 def _crawls(conn, given: list | None, flags: list[dict]) -> list[dict]:
     if given is None:
         given = sorted({f["crawl_id"] for f in flags if f.get("crawl_id") is not None})
@@ -100,26 +80,9 @@ def _crawls(conn, given: list | None, flags: list[dict]) -> list[dict]:
         extra = dict(c) if isinstance(c, dict) else {"id": int(c)}
         row = {}
         if extra.get("id") is not None:
-            r = conn.execute(f"SELECT {', '.join(CRAWL_KEYS)} FROM crawls WHERE id = ?",
-                             (extra["id"],)).fetchone()
-            if r is not None:
-                row = dict(zip(CRAWL_KEYS, r))
+            row = reports.crawl_row(conn, extra["id"]) or {}
         row.update(extra)
         out.append(row)
-    return out
-
-
-def _flag_info(conn, ids: set[int]) -> dict[int, dict]:
-    """Where the flags ``ids`` were raised: their kind, article URL, source, title."""
-    out: dict[int, dict] = {}
-    cols = ("flag_id", "kind", "created_at", "url", "source", "title", "published")
-    for chunk in _chunks(sorted(ids)):
-        for r in conn.execute(
-                "SELECT f.id, f.kind, f.created_at, a.url, a.source,"
-                " coalesce(a.headline, a.title), a.published FROM flags f"
-                " LEFT JOIN articles a ON a.id = f.article_id"
-                f" WHERE f.id IN ({', '.join('?' * len(chunk))})", chunk):
-            out[r[0]] = dict(zip(cols, r))
     return out
 
 
@@ -128,8 +91,8 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
     returns them) and ``crawls`` (see the module docstring)."""
     conn = store.conn
     flags = list(flags)
-    arts = _articles(conn, [f["article_id"] for f in flags])
-    also = _also_at(conn, {(f["content_hash"], f["article_id"]) for f in flags})
+    arts = reports.articles_by_id(conn, [f["article_id"] for f in flags])
+    also = reports.also_at(conn, {(f["content_hash"], f["article_id"]) for f in flags})
     topics: dict[str, list[dict]] = {}
     by_flag: dict[int, dict] = {}
     copies: list[tuple[dict, dict]] = []
@@ -159,7 +122,7 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
         if f.get("id") is not None:
             by_flag[f["id"]] = item
     repeats: dict[str, list[dict]] = {}
-    earlier = _flag_info(conn, {f["duplicate_of_flag"] for f, _ in copies
+    earlier = reports.flag_origins(conn, {f["duplicate_of_flag"] for f, _ in copies
                                 if f["duplicate_of_flag"] not in by_flag})
     for f, item in sorted(copies, key=lambda c: c[0].get("id") or 0):
         first = by_flag.get(f["duplicate_of_flag"])
@@ -191,8 +154,6 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
 
 def _health(store, crawl_rows: list[dict]) -> list[dict]:
     """Source health for the last crawl of each source in the report (unwell ones only)."""
-    from veille.monitor.health import source_health
-
     last: dict[str, int] = {}
     for c in crawl_rows:
         if c.get("source") and c.get("id") is not None and c.get("status") != "running":
@@ -269,8 +230,6 @@ def render_text(report: dict) -> str:
                              + (f", {first['created_at'][:10]}" if first.get("created_at") else ""))
     if report.get("health"):
         lines += ["", "health:"]
-        from veille.monitor.health import describe
-
         lines += [f"  {describe(h)}" for h in report["health"]]
     if report.get("failures"):
         lines += ["", "failures:"]

@@ -1,11 +1,14 @@
 """``veille serve``: open the store in Datasette, read-only, with veille's configuration.
 
-    veille serve [--db PATH] [--host 127.0.0.1] [--port 8001]
+    veille serve [--config PATH] [--db PATH] [--host 127.0.0.1] [--port 8001]
     python -m veille.web.serve ...            (the same; ``make serve`` runs it)
 
-The store is ``--db``, else ``$VEILLE_DB``, else ``data/veille.db``. Whatever the file is
-called, it is served as the database ``veille`` (``http://127.0.0.1:8001/veille``), with the
-metadata, canned queries, plugin and dashboard of :mod:`veille.web`. Read-only: every
+The store is found like every command's (:meth:`veille.config.Config.db_path`): ``--db``,
+else the ``[store] path`` of the config (``--config``, default ``veille.toml`` in the
+current directory; a config that does not load is refused, exit 2), else ``$VEILLE_DB``,
+else ``data/veille.db``. Whatever the file is called, it is served as the database
+``veille`` (``http://127.0.0.1:8001/veille``), with the metadata, canned queries, plugin
+and dashboard of :mod:`veille.web`. Read-only: every
 connection is ``?mode=ro`` and no write is ever made. A missing file is refused (exit 1)
 instead of being served empty. Listens on 127.0.0.1 unless ``--host`` says otherwise.
 """
@@ -14,28 +17,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
-from pathlib import Path
+
+from veille.config import load_config
+from veille.core.errors import ConfigError
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
-
-
-def db_path(arg: str | None) -> Path:
-    from storage.store import DEFAULT_DB_PATH, ENV_VAR
-
-    if arg:
-        return Path(arg)
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_DB_PATH)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="veille serve",
         description="Open the store in Datasette (read-only), with veille's queries and dashboard.")
+    p.add_argument("--config", metavar="PATH",
+                   help="the config file (default: veille.toml in the current directory)")
     p.add_argument("--db", metavar="PATH",
-                   help="the store (default: $VEILLE_DB, else data/veille.db)")
+                   help="the store (default: the config's [store] path, else $VEILLE_DB, "
+                        "else data/veille.db)")
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
@@ -45,7 +44,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    path = db_path(args.db)
+    try:
+        path = load_config(args.config).db_path(args.db)
+    except ConfigError as exc:
+        print(f"veille serve: {exc}", file=sys.stderr)
+        return 2
     if not path.is_file():
         print(f"veille serve: no store at {path} (crawl something first, e.g. `make demo`, "
               f"or give --db PATH / VEILLE_DB)", file=sys.stderr)
