@@ -58,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
                    watch_stdin=args.watch_stdin)
         return 0
     if args.cmd == "edit":
-        from replica.site import edit_articles
+        from replica.edits import edit_articles
 
         for entry in edit_articles(args.dir, args.ids, boilerplate_only=args.boilerplate_only):
             print(entry["id"], entry["sha256"])
         return 0
     if args.cmd == "add":
-        from replica.site import add_articles
+        from replica.edits import add_articles
 
         print(*add_articles(args.dir, args.n))
         return 0
