@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({time.perf_counter() - t:.1f}s); reference variants: {m.reference}", file=sys.stderr)
         return 0
     if args.cmd == "serve":
-        from replica.server import run_server
+        from replica.httpd import run_server
 
         run_server(args.dir, host=args.host, port=args.port, fault_files=args.faults,
                    hit_log=args.hit_log, gzip=args.gzip, rewrite_base=not args.no_rewrite,
