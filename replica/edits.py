@@ -27,9 +27,21 @@ from replica.pages.abamako.article import write_article
 from replica.pages.abamako.index import write_indexes
 from replica.pages.abamako.spec import Params, make_spec
 from replica.pages.abamako.words import contract, sentence
-from replica.pages.manifest import load_manifest
+from replica.pages.manifest import Manifest, load_manifest
 
 __all__ = ["add_articles", "edit_article", "edit_articles"]
+
+
+def _open(out_dir) -> tuple[Path, Manifest, Params]:
+    out = Path(out_dir)
+    man = load_manifest(out)
+    return out, man, Params.from_manifest(man.data)
+
+
+def _refresh(out: Path, man: Manifest) -> None:
+    """After articles changed: the index files, then the manifest."""
+    write_indexes(out, man.data)
+    man.save()
 
 
 def edit_article(out_dir, aid: int, *, body: list[str] | str | None = None,
@@ -51,10 +63,8 @@ def edit_article(out_dir, aid: int, *, body: list[str] | str | None = None,
 def edit_articles(out_dir, ids, *, body: list[str] | str | None = None,
                   headline: str | None = None, boilerplate_only: bool = False) -> list[dict]:
     """``edit_article`` for several ids, refreshing the indexes and manifest once."""
-    out = Path(out_dir)
-    man = load_manifest(out)
+    out, man, p = _open(out_dir)
     m = man.data
-    p = Params.from_manifest(m)
     entries = []
     for aid in ids:
         old = m["articles"][str(aid)]
@@ -80,22 +90,18 @@ def edit_articles(out_dir, ids, *, body: list[str] | str | None = None,
                                boiler_rev=boiler_rev, edited=True)
         m["articles"][str(aid)] = entry
         entries.append(entry)
-    write_indexes(out, m)
-    man.save()
+    _refresh(out, man)
     return entries
 
 
 def add_articles(out_dir, n: int) -> list[int]:
     """Add ``n`` new articles after the highest id (dates keep increasing); refresh the
     home page, listings, feed and sitemap. Returns the new ids."""
-    out = Path(out_dir)
-    man = load_manifest(out)
+    out, man, p = _open(out_dir)
     m = man.data
-    p = Params.from_manifest(m)
     start = max(man.ids) + 1
     new = list(range(start, start + n))
     for aid in new:
         m["articles"][str(aid)] = write_article(out, p, aid, None)
-    write_indexes(out, m)
-    man.save()
+    _refresh(out, man)
     return new
