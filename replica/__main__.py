@@ -51,20 +51,20 @@ def main(argv: list[str] | None = None) -> int:
               f"({time.perf_counter() - t:.1f}s); reference variants: {m.reference}", file=sys.stderr)
         return 0
     if args.cmd == "serve":
-        from replica.server import run_server
+        from replica.httpd import run_server
 
         run_server(args.dir, host=args.host, port=args.port, fault_files=args.faults,
                    hit_log=args.hit_log, gzip=args.gzip, rewrite_base=not args.no_rewrite,
                    watch_stdin=args.watch_stdin)
         return 0
     if args.cmd == "edit":
-        from replica.site import edit_articles
+        from replica.edits import edit_articles
 
         for entry in edit_articles(args.dir, args.ids, boilerplate_only=args.boilerplate_only):
             print(entry["id"], entry["sha256"])
         return 0
     if args.cmd == "add":
-        from replica.site import add_articles
+        from replica.edits import add_articles
 
         print(*add_articles(args.dir, args.n))
         return 0
