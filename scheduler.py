@@ -157,7 +157,9 @@ def crawl_command(source: SourceConfig, config_path: Path | None = None) -> list
         if k not in ("source", "config"):
             cmd += ["-a", f"{k}={v}"]
     cmd += ["-a", f"source={source.name}"]
-    if source.is_news and config_path is not None:
+    from scrapers.sources import builtin_names
+
+    if (source.is_news or source.spider in builtin_names()) and config_path is not None:
         cmd += ["-a", f"config={Path(config_path).resolve()}"]
     for k, v in source.settings.items():
         cmd += ["-s", f"{k}={setting_value(v)}"]

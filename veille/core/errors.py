@@ -32,6 +32,9 @@ __all__ = [
     "TransactionError",
     "SchemaError",
     "DistributedError",
+    "DurationError",
+    "UnknownSource",
+    "RunIdError",
 ]
 
 
@@ -112,3 +115,15 @@ class SchemaError(StoreError, RuntimeError):
 
 class DistributedError(VeilleError, RuntimeError):
     """Distributed crawling is asked for but cannot run (no scrapy-redis, an unknown Scrapy)."""
+
+
+class DurationError(VeilleError, ValueError):
+    """A duration (``every``, ``timeout``) that is not ``[Nd][Nh][Nm][Ns]``."""
+
+
+class UnknownSource(VeilleError, ValueError):
+    """A source name that neither the config nor the built-in sources define."""
+
+
+class RunIdError(DistributedError, ValueError):
+    """A ``VEILLE_RUN_ID`` that cannot name Redis keys."""

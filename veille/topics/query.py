@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from veille.core.errors import QueryError, TopicError
+from veille.core.sources import validate_name
 
 __all__ = [
     "QueryError",
@@ -528,21 +529,7 @@ def _in_quotes(query: str, pos: int) -> bool:
 
 # --------------------------------------------------------------------------- Topic
 
-_NAME = re.compile(r"[^\W_][\w.\-]{0,63}")
-
-
-def validate_topic_name(name: object) -> str:
-    """A topic (or source) name: 1-64 letters, digits, ``_ - .``, starting with a letter or
-    digit; no spaces (names are typed on command lines and shown in tables)."""
-    if not isinstance(name, str):
-        raise TopicError(f"a name must be a string, not {type(name).__name__}")
-    if not name:
-        raise TopicError("empty name")
-    if not _NAME.fullmatch(name):
-        raise TopicError(
-            f"bad name {name!r}: use 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit"
-        )
-    return name
+validate_topic_name = validate_name  # the rule is the core's: sources share it
 
 
 @dataclass(frozen=True)
