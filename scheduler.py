@@ -542,7 +542,7 @@ def _run_started(url: str, prefix: str, run_id: str) -> bool:
     try:
         import redis
 
-        from scrapers.distributed import RunKeys
+        from scrapers.distributed.keys import RunKeys
 
         server = redis.Redis.from_url(url)
         try:
