@@ -68,7 +68,6 @@ return #h / 2
 """
 
 
-
 class RedisScheduler(Scheduler):
     """scrapy-redis's scheduler with in-flight tracking, heartbeats and the idle exit."""
 

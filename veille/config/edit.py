@@ -32,7 +32,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Comment, Item, Whitespace
 
-from veille.core.errors import ConfigError
+from veille.core.errors import ConfigError, VeilleError
 from veille.core.tomlcheck import Locator, read_text
 from veille.topics import Topic
 
@@ -164,5 +164,5 @@ def _without_block(text: str, loc: Locator, start: int) -> str:
     return "".join(before) + kept + "".join(lines[stop - 1:])
 
 
-class _Unsupported(Exception):
+class _Unsupported(VeilleError):
     """A layout this module does not know how to edit (the user edits by hand)."""

@@ -92,7 +92,6 @@ LISTING_KEYS = ("url", "links", "next", "pages", "max_pages")
 SELECTOR_KEYS = ("headline", "date", "body", "caption", "drop")
 
 
-
 @dataclass
 class ListingConfig:
     """A listing page of a news source and how to read it."""
@@ -391,7 +390,6 @@ def _duration(chk: Checker, raw: dict, key: str, table: tuple, where: str) -> dt
     if d <= dt.timedelta(0):
         raise chk.err(line, f"{where}: {key!r} must be longer than zero")
     return d
-
 
 
 # --------------------------------------------------------------------------- files

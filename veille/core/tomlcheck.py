@@ -161,7 +161,6 @@ class Locator:
         return None
 
 
-
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a float", bool: "a boolean",
                list: "an array", dict: "a table"}
 

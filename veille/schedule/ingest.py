@@ -336,7 +336,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH", help="the store (default: the config's, $VEILLE_DB, data/veille.db)")
     p.add_argument("--config", metavar="PATH", help="the config file, for the topics to flag (default: veille.toml)")
     p.add_argument("--drain", action="store_true", help="store what is queued, then exit")
-    p.add_argument("--prefix", default=None, help="prefix of the Redis keys (default: veille)")
+    p.add_argument("--prefix", default=None, help=f"prefix of the Redis keys (default: {DEFAULT_PREFIX})")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="items per transaction")
     return p
 

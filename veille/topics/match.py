@@ -84,7 +84,6 @@ class TextIndex:
         return False
 
 
-
 @dataclass(frozen=True)
 class Match:
     """A successful match. ``terms``: sorted terms as written in the query that matched and
@@ -97,6 +96,7 @@ class Match:
 
 
 def evaluate(node: Node, idx: TextIndex) -> bool:
+    """Is the query tree ``node`` true of the text ``idx``?"""
     if isinstance(node, Term):
         return idx.has_phrase(node.words, node.prefix)
     if isinstance(node, And):

@@ -63,7 +63,6 @@ def render(node: Node, parent_prec: int = 0) -> str:
     return f"({s})" if _PREC[type(node)] < parent_prec else s
 
 
-
 def _fts_term(t: Term) -> str:
     return '"' + " ".join(t.words) + '"' + ("*" if t.prefix else "")
 
