@@ -31,11 +31,8 @@ def replica_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def replica(replica_site):
-    srv = serve(replica_site.out_dir)
-    try:
+    with serve(replica_site.out_dir) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -44,11 +44,8 @@ def big_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def big_replica(big_site):
-    srv = serve(big_site.out_dir)
-    try:
+    with serve(big_site.out_dir) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def worker(redis_url, base_url, run, ids, tmp_path, name, args=(), **settings) -> subprocess.Popen:

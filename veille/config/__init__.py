@@ -9,9 +9,9 @@ from veille.core.errors import ConfigError
 from veille.core.sources import DEFAULT_CONFIG, ListingConfig, Selectors, SourceConfig, parse_duration
 
 from .edit import add_topic, remove_topic, save_topics, topic_block
-from .load import load_config, parse_config
+from .load import load_config, load_config_for, parse_config
 from .model import Config, DistributedConfig, redis_url_problem
 
 __all__ = ["Config", "SourceConfig", "DistributedConfig", "ListingConfig", "Selectors", "ConfigError",
-           "DEFAULT_CONFIG", "load_config", "parse_config", "parse_duration", "add_topic", "remove_topic",
+           "DEFAULT_CONFIG", "load_config", "load_config_for", "parse_config", "parse_duration", "add_topic", "remove_topic",
            "save_topics", "topic_block", "redis_url_problem"]

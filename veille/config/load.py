@@ -36,16 +36,17 @@ Decisions:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from veille.core.errors import QueryError, TopicError
+from veille.core.errors import ConfigError, QueryError, TopicError
 from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_sources, validate_name
 from veille.core.tomlcheck import Checker, parse_toml, read_toml_file, toml_type
 from veille.topics import Topic
 
 from .model import INGEST_MODES, MAX_WORKERS, Config, DistributedConfig, redis_url_problem
 
-__all__ = ["load_config", "parse_config"]
+__all__ = ["load_config", "load_config_for", "parse_config"]
 
 TOPIC_KEYS = ("name", "query")
 NOTIFY_KEYS = ("urls",)
@@ -135,3 +136,13 @@ def load_config(path: str | Path | None = None) -> Config:
     cfg = parse_config(text, p)
     cfg.path = p
     return cfg
+
+
+def load_config_for(prog: str, path: str | Path | None = None) -> Config | None:
+    """:func:`load_config` for a command: a bad config is ``<prog>: <file>:<line>: <problem>``
+    on stderr and None (the command exits 2)."""
+    try:
+        return load_config(path)
+    except ConfigError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return None

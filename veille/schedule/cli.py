@@ -43,7 +43,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from storage import Store
-from veille.config import Config, ConfigError, SourceConfig, load_config
+from veille.config import Config, SourceConfig, load_config_for
 from veille.core import clock
 
 from .distributed import distributed_problem
@@ -173,10 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.all and not args.once:
         print("scheduler.py: --all goes with --once", file=sys.stderr)
         return 2
-    try:
-        config = load_config(args.config)
-    except ConfigError as e:
-        print(f"scheduler.py: {e}", file=sys.stderr)
+    config = load_config_for("scheduler.py", args.config)
+    if config is None:
         return 2
     sources = config.sources
     if args.source:

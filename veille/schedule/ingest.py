@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 from scrapers.distributed.keys import DEFAULT_PREFIX, RunKeys, items_key, known_key, pages_key
 from scrapers.status import crawl_status
+from veille.config import load_config_for
 
 log = logging.getLogger("veille.schedule.ingest")
 
@@ -350,12 +351,8 @@ def main(argv=None) -> int:
     if not url:
         print(f"{prog}: no Redis URL: give --redis or set VEILLE_REDIS_URL", file=sys.stderr)
         return 2
-    from veille.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(args.config)
-    except ConfigError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    cfg = load_config_for(prog, args.config)
+    if cfg is None:
         return 2
     try:
         import redis
