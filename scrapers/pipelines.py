@@ -24,6 +24,7 @@ import time
 from scrapy import signals
 
 from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
+from scrapers.status import crawl_status
 from storage import Store
 from storage.revisit import RevisitPolicy
 
@@ -58,11 +59,7 @@ class StorePipeline:
             batch_size=s.getint("VEILLE_BATCH_SIZE", 250),
             flush_seconds=s.getfloat("VEILLE_FLUSH_SECONDS", 2.0),
         )
-        o.revisit = RevisitPolicy(
-            min_interval=s.getint("VEILLE_REVISIT_MIN", 3600),
-            max_interval=s.getint("VEILLE_REVISIT_MAX", 7 * 86400),
-            recent_days=s.getfloat("VEILLE_REVISIT_RECENT_DAYS", 3.0),
-        )
+        o.revisit = RevisitPolicy(**revisit_settings(s))
         crawler.signals.connect(o.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
@@ -72,7 +69,7 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         self.store = Store(self.db_path, revisit=self.revisit)
         self.crawl_id = self.store.start_crawl(
-            getattr(spider, "source", spider.name), spider=spider.name, args=_spider_args(spider)
+            getattr(spider, "source", spider.name), spider=spider.name, args=spider_args(spider)
         )
         logger.info("veille: crawl %s into %s", self.crawl_id, self.store.path)
 
@@ -127,15 +124,20 @@ class StorePipeline:
             if reason == "finished" and self.pages:
                 self.store.save_pages(getattr(spider, "source", None) or self.crawler.spider.name, self.pages)
         finally:
-            status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
-            if reason.startswith("closespider_"):
-                status = "finished"
-            self.store.finish_crawl(self.crawl_id, status=status, reason=reason)
+            self.store.finish_crawl(self.crawl_id, status=crawl_status(reason), reason=reason)
             self.store.close()
             self.store = None
 
 
-def _spider_args(spider) -> dict:
+def revisit_settings(settings) -> dict:
+    """The revisit policy's arguments (:class:`storage.revisit.RevisitPolicy`) from the
+    crawl's settings; a distributed worker sends them to the ingest."""
+    return {"min_interval": settings.getint("VEILLE_REVISIT_MIN", 3600),
+            "max_interval": settings.getint("VEILLE_REVISIT_MAX", 7 * 86400),
+            "recent_days": settings.getfloat("VEILLE_REVISIT_RECENT_DAYS", 3.0)}
+
+
+def spider_args(spider) -> dict:
     """The arguments a spider was started with, for the crawl's row."""
     keys = ("base_url", "ids", "discover", "max_pages", "site", "revisit")
     out = {}

@@ -60,8 +60,8 @@ ITEM_PIPELINES = {
     "scrapers.pipelines.StorePipeline": 800,
 }
 # Distributed crawling: with VEILLE_REDIS_URL set (-s or environment) the frontier and the
-# duplicate filter move to Redis and items go to `veille ingest` (scrapers/distributed.py).
-ADDONS = {"scrapers.distributed.DistributedAddon": 0}
+# duplicate filter move to Redis and items go to `veille ingest` (scrapers/distributed/).
+ADDONS = {"scrapers.distributed.addon.DistributedAddon": 0}
 
 # --- speed and quiet ------------------------------------------------------------------
 # Scrapy re-reads each generator callback's source to warn about `return value`:

@@ -9,6 +9,14 @@
    (or of the entry's ``spider``, e.g. ``spider = "maliweb"``): keys the config sets win,
    the others come from the built-in entry;
 3. no config entry: the built-in entry alone.
+
+Decisions:
+
+- The files are read through the core (:func:`veille.core.sources.load_sources`), never
+  through ``veille.config``: a crawl needs only the ``[[sources]]`` of the config file
+  (the scheduler and the CLI validate the whole file before they start one).
+- The built-in file holds ``[[sources]]`` only; :func:`builtin_names` is how the rest of
+  veille learns which spider names are built-in news sources.
 """
 
 from __future__ import annotations
@@ -18,7 +26,8 @@ import functools
 import os
 from pathlib import Path
 
-from veille.config import Config, ConfigError, SourceConfig, load_config
+from veille.core.errors import ConfigError, UnknownSource
+from veille.core.sources import SourceConfig, SourceFile, load_sources
 
 __all__ = ["BUILTIN_SOURCES", "builtin_config", "builtin_names", "resolve_source", "merge_sources"]
 
@@ -26,8 +35,8 @@ BUILTIN_SOURCES = Path(__file__).with_name("sources.toml")
 
 
 @functools.lru_cache(maxsize=1)
-def builtin_config() -> Config:
-    return load_config(BUILTIN_SOURCES)
+def builtin_config() -> SourceFile:
+    return load_sources(BUILTIN_SOURCES, sections=("sources",))
 
 
 def builtin_names() -> list[str]:
@@ -60,9 +69,9 @@ def resolve_source(name: str, config: str | os.PathLike | None = None,
 
     ``builtin`` names the built-in entry to fall back on when it differs from ``name``
     (a spider generated for a built-in source, crawled under another source name).
-    Raises ConfigError for a bad config file, ValueError for an unknown source."""
-    path = config or os.environ.get("VEILLE_CONFIG") or None
-    cfg = load_config(path) if path else load_config(None)
+    Raises ConfigError for a bad config file, UnknownSource (a ValueError) for an unknown
+    source."""
+    cfg = load_sources(config or os.environ.get("VEILLE_CONFIG") or None)
     entry = cfg.source(name)
     builtins = builtin_config()
     base = None
@@ -72,8 +81,8 @@ def resolve_source(name: str, config: str | os.PathLike | None = None,
             break
     if entry is None and base is None:
         where = f"{cfg.path}" if cfg.path else "no config file"
-        raise ValueError(f"unknown source {name!r}: not in {where} nor among the built-in sources "
-                         f"({', '.join(builtin_names())})")
+        raise UnknownSource(f"unknown source {name!r}: not in {where} nor among the built-in sources "
+                            f"({', '.join(builtin_names())})")
     src = merge_sources(base, entry)
     if not src.discovery:
         raise ConfigError(cfg.path or "<config>", None,

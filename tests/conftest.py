@@ -9,11 +9,16 @@
   temp dir.
 - ``make_replica`` (function): ``make_replica(site_dir=None, faults=None, **serve_kwargs)
   -> ReplicaServer``; every server it starts is stopped at teardown.
+- ``redis_url`` (module) and ``redis_url_per_test`` (function): the URL of a throwaway
+  ``redis-server`` (``helpers.redis_server``) of the test module's, or of the test's, own.
+  Modules that use them set ``pytestmark = helpers.NEEDS_REDIS`` (skipped without a
+  redis-server or the distributed extra).
 """
 
 from __future__ import annotations
 
 import pytest
+from helpers import redis_server
 
 from replica.server import serve
 from replica.site import generate_site
@@ -26,11 +31,8 @@ def replica_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def replica(replica_site):
-    srv = serve(replica_site.out_dir)
-    try:
+    with serve(replica_site.out_dir) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
@@ -55,3 +57,15 @@ def make_replica(replica_site):
     finally:
         for srv in started:
             srv.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url_per_test(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -1,4 +1,5 @@
-"""Run the real `scrapy crawl` against a replica, as a user would, and read the store."""
+"""Run the real `scrapy crawl` against a replica, as a user would, and read the store; start
+and stop the processes tests need (a throwaway redis-server)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+try:  # the distributed extra: pip install 'veille[distributed]'
+    import redis
+    import scrapy_redis  # noqa: F401
+except ImportError:  # pragma: no cover
+    redis = None
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,11 +67,27 @@ def one(db: Path, sql: str, params=()):
         con.close()
 
 
+# the marks of a test module that needs a redis-server (`pytestmark = NEEDS_REDIS`)
+NEEDS_REDIS = [
+    pytest.mark.skipif(shutil.which("redis-server") is None,
+                       reason="redis-server not installed (apt-get install redis-server; .ci/run does)"),
+    pytest.mark.skipif(redis is None, reason="pip install 'veille[distributed]' (scrapy-redis, redis)"),
+]
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it is still running ``timeout`` seconds later; reaped."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def redis_server(folder: Path):
     """A throwaway redis-server on a free port of 127.0.0.1 (no persistence); yields its URL."""
-    import redis
-
     binary = shutil.which("redis-server")
     for _ in range(3):  # the free port may be taken between bind and redis-server
         with socket.socket() as s:
@@ -89,12 +114,7 @@ def redis_server(folder: Path):
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         client.close()
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def processes_with_db(db: Path) -> list[int]:

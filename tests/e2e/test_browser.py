@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, one
+from helpers import ROOT, one, stop_process
 from test_datasette import NEW_BODY, build_store
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))
@@ -59,12 +59,7 @@ def server(tmp_path_factory):
             time.sleep(0.1)
         yield {**store, "base": base, "proc": proc}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def browse(url: str, shot: Path, tmp_path: Path, height: int = 900) -> str:

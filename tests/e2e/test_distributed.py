@@ -19,7 +19,6 @@ from __future__ import annotations
 import collections
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -27,32 +26,15 @@ import sys
 import time
 
 import pytest
-from helpers import FAST, ROOT, one, rows, redis_server
+from helpers import FAST, NEEDS_REDIS, ROOT, one, rows
 
 from replica import serve
 from replica.site import generate_site
 
-REDIS_SERVER = shutil.which("redis-server")
-try:
-    import redis
-    import scrapy_redis  # noqa: F401
-except ImportError:  # pragma: no cover
-    redis = None
-
-pytestmark = [
-    pytest.mark.skipif(REDIS_SERVER is None,
-                       reason="redis-server not installed (apt-get install redis-server; .ci/run does)"),
-    pytest.mark.skipif(redis is None, reason="pip install 'veille[distributed]' (scrapy-redis, redis)"),
-]
+pytestmark = NEEDS_REDIS
 
 N_ARTICLES = 2000
 WORKER_CONCURRENCY = 16
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +44,8 @@ def big_site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def big_replica(big_site):
-    srv = serve(big_site.out_dir)
-    try:
+    with serve(big_site.out_dir) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def worker(redis_url, base_url, run, ids, tmp_path, name, args=(), **settings) -> subprocess.Popen:

@@ -26,7 +26,7 @@ import urllib.request
 
 import pytest
 
-from helpers import ROOT, one, rows, run_crawl
+from helpers import ROOT, one, rows, run_crawl, stop_process
 
 NESTING = 100_000
 
@@ -502,12 +502,7 @@ def test_datasette_is_served_read_only(small_store, tmp_path):
                 status = e.code
             assert status >= 400, (path, status)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
     assert hashlib.sha256(small_store.read_bytes()).hexdigest() == db_sum
     assert (one(small_store, "select count(*) from articles"),

@@ -1,9 +1,9 @@
 """The ingest side of the kill loop: ``veille ingest`` SIGKILLed at random moments.
 
 ``tests/test_faults.py`` kills crawls that write the store themselves; here the store is
-written by the ingest process (``veille/ingest.py``) from the Redis queue a distributed
-worker (``scrapers/distributed.py``) fills. A real ``redis-server`` runs on a free port of
-127.0.0.1 (as in ``tests/test_distributed.py``); one worker, without a store, crawls a
+written by the ingest process (``veille/schedule/ingest.py``) from the Redis queue a distributed
+worker (``scrapers/distributed/``) fills. A real ``redis-server`` runs on a free port of
+127.0.0.1 (as in ``tests/e2e/test_distributed.py``); one worker, without a store, crawls a
 400-article replica at a steady pace, so that items keep arriving while ingests come and
 go. Every round an ingest (``python -m veille.schedule.ingest --redis URL --db DB``, a random
 ``--batch-size``) is started and SIGKILLed after a random delay (``random.Random(seed)``)
@@ -32,27 +32,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
 import time
 
 import pytest
-from helpers import ROOT, one, rows, redis_server
+from helpers import NEEDS_REDIS, ROOT, one, redis, rows
 
-REDIS_SERVER = shutil.which("redis-server")
-try:
-    import redis
-    import scrapy_redis  # noqa: F401
-except ImportError:  # pragma: no cover
-    redis = None
-
-pytestmark = [
-    pytest.mark.skipif(REDIS_SERVER is None,
-                       reason="redis-server not installed (apt-get install redis-server; .ci/run does)"),
-    pytest.mark.skipif(redis is None, reason="pip install 'veille[distributed]' (scrapy-redis, redis)"),
-]
+pytestmark = NEEDS_REDIS
 
 if redis is not None:
     # the worker command line of the distributed suite
@@ -65,10 +53,9 @@ BATCH_SIZES = (1, 4, 32, 250)  # 1: no Lua take; 250: the default
 
 
 @pytest.fixture
-def redis_url(tmp_path_factory):
+def redis_url(redis_url_per_test):
     """A redis-server of its own for each test."""
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
+    return redis_url_per_test
 
 
 def start_ingest(redis_url, db, log_path, *extra) -> subprocess.Popen:

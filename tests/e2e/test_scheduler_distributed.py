@@ -1,10 +1,10 @@
 """The scheduler driving distributed crawls: ``[distributed]`` in the config, ``python
 scheduler.py --once`` as a real process, its ``scrapy crawl`` workers sharing a Redis
-frontier (``scrapers/distributed.py``), the run's items stored by the scheduler itself
+frontier (``scrapers/distributed/``), the run's items stored by the scheduler itself
 (``ingest = "inline"``) or by a ``veille ingest`` process (``"daemon"``).
 
 A real ``redis-server`` is started on a free port of 127.0.0.1, without persistence (as in
-``tests/test_distributed.py``).
+``tests/e2e/test_distributed.py``).
 """
 
 from __future__ import annotations
@@ -13,27 +13,15 @@ import collections
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, one, rows, redis_server, processes_with_db
+from helpers import NEEDS_REDIS, ROOT, one, processes_with_db, redis, rows
 
-REDIS_SERVER = shutil.which("redis-server")
-try:
-    import redis
-    import scrapy_redis  # noqa: F401
-except ImportError:  # pragma: no cover
-    redis = None
-
-pytestmark = [
-    pytest.mark.skipif(REDIS_SERVER is None,
-                       reason="redis-server not installed (apt-get install redis-server; .ci/run does)"),
-    pytest.mark.skipif(redis is None, reason="pip install 'veille[distributed]' (scrapy-redis, redis)"),
-]
+pytestmark = NEEDS_REDIS
 
 SCHEDULER = ROOT / "scheduler.py"
 N_ARTICLES = 300
@@ -43,12 +31,6 @@ SETTINGS = {
     # a quick end of the run once the frontier is empty, a quick death of a killed worker
     "VEILLE_REDIS_IDLE_SECONDS": 1, "VEILLE_REDIS_HEARTBEAT_TTL": 2,
 }
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from veille.config import (
     remove_topic,
     save_topics,
 )
-from veille.config.load import _toml_string
+from veille.config.edit import toml_string
 from veille.topics import Topic
 
 FULL = '''\
@@ -408,4 +408,4 @@ def test_edits_keep_file_mode(tmp_path):
 @settings(max_examples=200, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_toml_string_round_trips(s):
-    assert tomllib.loads(f"v = {_toml_string(s)}")["v"] == s
+    assert tomllib.loads(f"v = {toml_string(s)}")["v"] == s

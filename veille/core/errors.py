@@ -36,6 +36,9 @@ __all__ = [
     "InvalidInput",
     "ExportError",
     "BadArgument",
+    "DurationError",
+    "UnknownSource",
+    "RunIdError",
 ]
 
 
@@ -135,3 +138,15 @@ class ExportError(StoreError, ValueError):
 
 class BadArgument(VeilleError, ValueError):
     """A command-line value that cannot be used (e.g. a ``--since`` that is not a date)."""
+
+
+class DurationError(VeilleError, ValueError):
+    """A duration (``every``, ``timeout``) that is not ``[Nd][Nh][Nm][Ns]``."""
+
+
+class UnknownSource(VeilleError, ValueError):
+    """A source name that neither the config nor the built-in sources define."""
+
+
+class RunIdError(DistributedError, ValueError):
+    """A ``VEILLE_RUN_ID`` that cannot name Redis keys."""

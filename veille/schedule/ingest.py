@@ -1,6 +1,6 @@
 """``veille ingest``: store what distributed crawl workers push to Redis.
 
-Workers started with ``VEILLE_REDIS_URL`` (``scrapers/distributed.py``) push their items as
+Workers started with ``VEILLE_REDIS_URL`` (:mod:`scrapers.distributed`) push their items as
 JSON to the Redis list ``<prefix>:items``; this is the one process that writes them into the
 SQLite store (SQLite has one writer)::
 
@@ -46,9 +46,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from scrapers.distributed.keys import DEFAULT_PREFIX, RunKeys, items_key, known_key, pages_key
+from scrapers.status import crawl_status
+from veille.config import load_config_for
+
 log = logging.getLogger("veille.schedule.ingest")
 
-DEFAULT_PREFIX = "veille"
 DEFAULT_BATCH = 250
 
 # Move up to ARGV[1] more messages from the queue to the processing list, atomically.
@@ -88,17 +91,12 @@ def run_status(run: Run, dead: list[str]) -> tuple[str, str]:
     if not reasons:
         return "killed", "all workers died"
     reason = reasons[-1]
-    status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
-    if reason.startswith("closespider_"):
-        status = "finished"
-    return status, reason + died
+    return crawl_status(reason), reason + died
 
 
 class Ingest:
     def __init__(self, server, store, *, topics=(), prefix: str = DEFAULT_PREFIX,
                  batch_size: int = DEFAULT_BATCH, poll: float = 1.0):
-        from scrapers.distributed import items_key
-
         self.server = server
         self.store = store
         self.topics = list(topics)
@@ -223,8 +221,6 @@ class Ingest:
 
     # -- ends of runs ----------------------------------------------------------------------
     def _alive(self, run: Run, worker: str) -> bool:
-        from scrapers.distributed import RunKeys
-
         return bool(self.server.exists(RunKeys(self.prefix, run.run).heartbeat(worker)))
 
     def check_runs(self, stop_all: str | None = None) -> list[int]:
@@ -272,9 +268,7 @@ class Ingest:
 
     def publish_known(self, source: str) -> int:
         """Put the validators of ``source``'s known articles and pages into Redis, for
-        workers that have no store (``scrapers.distributed.load_known``)."""
-        from scrapers.distributed import known_key, pages_key
-
+        workers that have no store (:func:`scrapers.distributed.middleware.load_known`)."""
         n = 0
         for key, sql in (
             (known_key(self.prefix, source),
@@ -301,8 +295,6 @@ class Ingest:
     def publish_all(self) -> None:
         """Publish the validators of every source of the store, and drop the snapshots of
         sources it does not have (the store is the authority)."""
-        from scrapers.distributed import known_key, pages_key
-
         sources = {r[0] for r in self.store.conn.execute("SELECT DISTINCT source FROM articles")}
         sources |= {r[0] for r in self.store.conn.execute("SELECT DISTINCT source FROM pages")}
         keep = {k for s in sources for k in (known_key(self.prefix, s), pages_key(self.prefix, s))}
@@ -345,7 +337,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH", help="the store (default: the config's, $VEILLE_DB, data/veille.db)")
     p.add_argument("--config", metavar="PATH", help="the config file, for the topics to flag (default: veille.toml)")
     p.add_argument("--drain", action="store_true", help="store what is queued, then exit")
-    p.add_argument("--prefix", default=None, help="prefix of the Redis keys (default: veille)")
+    p.add_argument("--prefix", default=None, help=f"prefix of the Redis keys (default: {DEFAULT_PREFIX})")
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help="items per transaction")
     return p
 
@@ -359,12 +351,8 @@ def main(argv=None) -> int:
     if not url:
         print(f"{prog}: no Redis URL: give --redis or set VEILLE_REDIS_URL", file=sys.stderr)
         return 2
-    from veille.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(args.config)
-    except ConfigError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
+    cfg = load_config_for(prog, args.config)
+    if cfg is None:
         return 2
     try:
         import redis

@@ -1,0 +1,119 @@
+"""The crawl processes: their command line, waiting for them with the stop escalation, their
+output.
+
+A crawl is ``python -m scrapy crawl <spider> -a k=v... -a source=<name> -s K=V...`` run in
+a subprocess (a Twisted reactor cannot be restarted), in its own process group, from the
+project folder (:data:`ROOT`, where ``scrapy.cfg`` is).
+
+Decisions:
+
+- Faults: a crawl past its ``timeout`` (default :data:`DEFAULT_TIMEOUT`) gets SIGINT
+  (Scrapy closes cleanly), a second SIGINT (forced stop) :data:`STOP_GRACE` seconds later,
+  SIGKILL :data:`KILL_GRACE` seconds after that; when the scheduler is stopping, the same
+  escalation starts at once. Signals go to the crawl's process group.
+- A configured news source (spider ``news``, news keys, or a built-in source's spider,
+  :func:`scrapers.sources.builtin_names`) also gets the config file it was read from
+  (``-a config=``), where its start points and selectors are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from scrapers.sources import builtin_names
+from veille.config import SourceConfig
+
+__all__ = ["ROOT", "DEFAULT_TIMEOUT", "STOP_GRACE", "KILL_GRACE", "setting_value", "crawl_command", "last_lines",
+           "signal_group", "wait_all"]
+
+log = logging.getLogger("veille.scheduler")
+
+ROOT = Path(__file__).resolve().parents[2]  # the project folder: scrapy.cfg, scrapers/
+DEFAULT_TIMEOUT = dt.timedelta(hours=1)
+STOP_GRACE = 10.0  # seconds between the first SIGINT and the second (forced stop)
+KILL_GRACE = 5.0  # seconds between the forced stop and SIGKILL
+TAIL_LINES = 20
+
+
+def setting_value(v) -> str:
+    """A TOML value as ``scrapy crawl -s K=V`` takes it."""
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)
+    return str(v)
+
+
+def crawl_command(source: SourceConfig, config_path: Path | None = None) -> list[str]:
+    """The `scrapy crawl` of a source; a configured news source also gets the config file
+    it was read from (``-a config=``), where its start points and selectors are."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", source.spider]
+    for k, v in source.args.items():
+        if k not in ("source", "config"):
+            cmd += ["-a", f"{k}={v}"]
+    cmd += ["-a", f"source={source.name}"]
+    if (source.is_news or source.spider in builtin_names()) and config_path is not None:
+        cmd += ["-a", f"config={Path(config_path).resolve()}"]
+    for k, v in source.settings.items():
+        cmd += ["-s", f"{k}={setting_value(v)}"]
+    return cmd
+
+
+def last_lines(f, lines: int = TAIL_LINES) -> list[str]:
+    """The last non-empty lines of a crawl's output file (its last 64 KB)."""
+    f.seek(0, os.SEEK_END)
+    f.seek(max(0, f.tell() - 64 * 1024))
+    text = f.read().decode("utf-8", "replace")
+    return [ln for ln in text.splitlines() if ln.strip()][-lines:]
+
+
+def signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Signal the crawl's process group (gone already: nothing to do)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def wait_all(procs: list[subprocess.Popen], timeout: float, stopping: Callable[[], bool]) -> str:
+    """Wait for every process (one crawl, or the workers of a distributed one); past
+    ``timeout`` or once ``stopping()``, each one still running gets the escalation of the
+    module's docstring. Return 'exit', 'timeout' or 'stopped'."""
+    why, deadline, step = "exit", time.monotonic() + timeout, 0
+    next_at = deadline
+    while True:
+        live = [p for p in procs if p.poll() is None]
+        if not live:
+            return why
+        try:
+            live[0].wait(0.2)
+            continue
+        except subprocess.TimeoutExpired:
+            pass
+        live = [p for p in live if p.poll() is None]
+        now = time.monotonic()
+        if step == 0 and (stopping() or now >= deadline):
+            why = "stopped" if stopping() and now < deadline else "timeout"
+            for p in live:
+                log.warning("crawl %s: %s; SIGINT", p.pid, why)
+                signal_group(p, signal.SIGINT)
+            step, next_at = 1, now + STOP_GRACE
+        elif step == 1 and now >= next_at:
+            for p in live:
+                log.warning("crawl %s: still running %ss after SIGINT; forcing", p.pid, STOP_GRACE)
+                signal_group(p, signal.SIGINT)
+            step, next_at = 2, now + KILL_GRACE
+        elif step == 2 and now >= next_at:
+            for p in live:
+                log.error("crawl %s: SIGKILL", p.pid)
+                signal_group(p, signal.SIGKILL)
+            step = 3
