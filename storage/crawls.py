@@ -32,7 +32,7 @@ from veille.core.errors import InvalidInput, NoSuchCrawl
 from .db import transaction
 
 __all__ = ["start", "finish", "reap_dead", "reap", "check", "save_skips", "pid_alive",
-           "SKIP_KINDS"]
+           "running", "last_id", "started_by", "of_run", "last_started", "SKIP_KINDS"]
 
 SKIP_KINDS = ("skipped", "failed")
 
@@ -143,3 +143,38 @@ def save_skips(conn: sqlite3.Connection, crawl_id: int, skips: list[Mapping]) ->
         conn.execute("UPDATE crawls SET skipped=skipped+?, failed=failed+? WHERE id=?",
                      (n_skipped, len(rows) - n_skipped, crawl_id))
     return len(rows)
+
+
+# -- reads for the scheduler and the ingest ------------------------------------------------
+
+def running(conn: sqlite3.Connection, source: str, host: str) -> list[tuple[int, int]]:
+    """(id, pid) of the crawls of ``source`` still ``running`` on ``host``."""
+    return conn.execute("SELECT id, pid FROM crawls WHERE source = ? AND status = 'running' AND host = ?",
+                        (source, host)).fetchall()
+
+
+def last_id(conn: sqlite3.Connection) -> int:
+    """The highest crawl id so far (0 for none)."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM crawls").fetchone()[0]
+
+
+def started_by(conn: sqlite3.Connection, source: str, pid: int, after: int) -> tuple[int, str] | None:
+    """(id, status) of the last crawl of ``source`` that process ``pid`` opened after crawl
+    ``after``, or None."""
+    return conn.execute("SELECT id, status FROM crawls WHERE source = ? AND pid = ? AND id > ?"
+                        " ORDER BY id DESC LIMIT 1", (source, pid, after)).fetchone()
+
+
+def of_run(conn: sqlite3.Connection, run: str) -> int | None:
+    """The id of the last crawl opened for the distributed run ``run`` (``args.run``)."""
+    row = conn.execute("SELECT id FROM crawls WHERE json_extract(args, '$.run') = ?"
+                       " ORDER BY id DESC LIMIT 1", (run,)).fetchone()
+    return row[0] if row else None
+
+
+def last_started(conn: sqlite3.Connection, source: str, statuses: tuple[str, ...]) -> str | None:
+    """``started_at`` of the last crawl of ``source`` whose status is one of ``statuses``."""
+    marks = ", ".join("?" * len(statuses))
+    row = conn.execute(f"SELECT max(started_at) FROM crawls WHERE source = ? AND status IN ({marks})",
+                       (source, *statuses)).fetchone()
+    return row[0] if row else None

@@ -209,6 +209,16 @@ class Store:
             " FROM articles WHERE source = ? AND url LIKE ? ESCAPE '\\'", (when, source, like))
         return {url: (etag, lm, bool(due)) for url, etag, lm, due in cur}
 
+    def article_validators(self, source: str) -> list[tuple[str, str | None, str | None, str | None]]:
+        """``(url, etag, last_modified, next_check_at)`` of every article of ``source``: what a
+        distributed worker needs to ask conditionally (:mod:`scrapers.distributed`)."""
+        return self.conn.execute("SELECT url, etag, last_modified, next_check_at FROM articles"
+                                 " WHERE source = ?", (source,)).fetchall()
+
+    def sources(self) -> set[str]:
+        """The sources the store has articles or page validators of."""
+        return {r[0] for r in self.conn.execute("SELECT source FROM articles UNION SELECT source FROM pages")}
+
     def page_validators(self, source: str) -> dict[str, tuple[str | None, str | None]]:
         """``{url: (etag, last_modified)}`` of the feeds and listing pages of ``source``."""
         cur = self.conn.execute("SELECT url, etag, last_modified FROM pages WHERE source = ?", (source,))

@@ -257,8 +257,16 @@ def cmd_flags(args) -> int:
 
 
 def cmd_replica(args) -> int:
-    from replica.__main__ import main as replica_main
-
+    """``veille replica ...``: the replica is a test bench that lives in the repository (it
+    is not in the wheel): found when veille runs from a checkout (editable install)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "replica" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        from replica.__main__ import main as replica_main
+    except ImportError:
+        return _fail("veille replica", "the replica comes with veille's repository, not with the "
+                     "installed package: run it from a checkout (pip install -e .)", 2)
     return replica_main(args.rest)
 
 
@@ -280,11 +288,11 @@ def _delegate(argv: list[str]) -> int | None:
         from veille.web.serve import main as serve_main
 
         return serve_main(rest)
-    import scheduler
+    from veille.schedule.cli import main as schedule_main
 
     if command == "run":
         rest = ["--once", *rest]
-    return scheduler.main(rest)
+    return schedule_main(rest)
 
 
 def main(argv=None) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from storage import Store
+from storage import Store, crawls
 from veille.config import SourceConfig
 from veille.core import clock
 
@@ -40,10 +40,7 @@ def cron_trigger(source: SourceConfig):
 
 def last_run(store: Store, source: str) -> dt.datetime | None:
     """``started_at`` of the source's last finished or failed crawl, or None."""
-    row = store.conn.execute(
-        "SELECT max(started_at) FROM crawls WHERE source = ? AND status IN (?, ?)", (source, *DONE)
-    ).fetchone()
-    return clock.parse_iso(row[0]) if row and row[0] else None
+    return clock.parse_iso(crawls.last_started(store.conn, source, DONE))
 
 
 def is_due(source: SourceConfig, last: dt.datetime | None, now: dt.datetime) -> bool:

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 from scrapers.distributed.keys import DEFAULT_PREFIX, RunKeys, items_key, known_key, pages_key
 from scrapers.status import crawl_status
+from storage import Store, crawls
 from veille.config import load_config_for
 
 log = logging.getLogger("veille.schedule.ingest")
@@ -270,16 +271,14 @@ class Ingest:
         """Put the validators of ``source``'s known articles and pages into Redis, for
         workers that have no store (:func:`scrapers.distributed.middleware.load_known`)."""
         n = 0
-        for key, sql in (
-            (known_key(self.prefix, source),
-             "SELECT url, etag, last_modified, next_check_at FROM articles WHERE source = ?"),
-            (pages_key(self.prefix, source), "SELECT url, etag, last_modified FROM pages WHERE source = ?"),
-        ):
+        pages = [(url, *v) for url, v in self.store.page_validators(source).items()]
+        for key, found in ((known_key(self.prefix, source), self.store.article_validators(source)),
+                           (pages_key(self.prefix, source), pages)):
             tmp = key + ":new"
             pipe = self.server.pipeline(transaction=False)
             pipe.delete(tmp)
             rows = 0
-            for url, *rest in self.store.conn.execute(sql, (source,)):
+            for url, *rest in found:
                 pipe.hset(tmp, url, json.dumps(rest))
                 rows += 1
                 if rows % 5000 == 0:
@@ -295,8 +294,7 @@ class Ingest:
     def publish_all(self) -> None:
         """Publish the validators of every source of the store, and drop the snapshots of
         sources it does not have (the store is the authority)."""
-        sources = {r[0] for r in self.store.conn.execute("SELECT DISTINCT source FROM articles")}
-        sources |= {r[0] for r in self.store.conn.execute("SELECT DISTINCT source FROM pages")}
+        sources = self.store.sources()
         keep = {k for s in sources for k in (known_key(self.prefix, s), pages_key(self.prefix, s))}
         for pattern in (known_key(self.prefix, "*"), pages_key(self.prefix, "*")):
             for key in self.server.scan_iter(match=pattern, count=1000):
@@ -325,10 +323,8 @@ class Ingest:
 
 def crawl_of_run(store, run: str) -> dict | None:
     """The last ``crawls`` row the ingest opened for run ``run`` (``args.run``), or None."""
-    row = store.conn.execute(
-        "SELECT id FROM crawls WHERE json_extract(args, '$.run') = ? ORDER BY id DESC LIMIT 1",
-        (run,)).fetchone()
-    return store.crawl(row[0]) if row else None
+    crawl_id = crawls.of_run(store.conn, run)
+    return store.crawl(crawl_id) if crawl_id is not None else None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -365,7 +361,6 @@ def main(argv=None) -> int:
     except redis.RedisError as exc:
         print(f"{prog}: cannot reach Redis at {url}: {exc}", file=sys.stderr)
         return 1
-    from storage import Store
     from veille.monitor.flags import sync_topics
 
     store = Store(cfg.db_path(args.db))

@@ -19,7 +19,7 @@ import logging
 
 from storage import Store
 from veille.config import Config
-from veille.monitor.flags import FLAG_COLUMNS, flag_pending, sync_topics
+from veille.monitor.flags import flag_pending, list_flags, sync_topics
 from veille.report import build_report, render_json, render_text
 from veille.report.notify import notify
 
@@ -51,10 +51,7 @@ def flags_of(store: Store, crawl_ids: list[int], have: set[int]) -> list[dict]:
     """The flags of the versions these crawls stored, but those in ``have`` (ids): with
     ``ingest = "daemon"`` a ``veille ingest`` given the topics flags the runs it closes
     before the scheduler does, and the report must still show them."""
-    marks = ", ".join("?" * len(crawl_ids))
-    out = store.conn.execute(f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE crawl_id IN ({marks})"
-                             " ORDER BY id", crawl_ids).fetchall()
-    return [f for f in (dict(zip(FLAG_COLUMNS, r)) for r in out) if f["id"] not in have]
+    return [f for f in reversed(list_flags(store, crawl_ids=crawl_ids)) if f["id"] not in have]
 
 
 class Notifier:

@@ -31,7 +31,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from storage import Store
+from storage import Store, crawls
 from veille.config import Config, SourceConfig
 from veille.core.lock import FileLock
 from veille.schedule.ingest import crawl_of_run
@@ -89,10 +89,9 @@ class Runner:
         try:
             with Store(self.db) as store:
                 store.reap_dead_crawls(source.name)
-                running = store.conn.execute(  # alive: reap_dead_crawls marked the dead
-                    "SELECT id, pid FROM crawls WHERE source = ? AND status = 'running' AND host = ?",
-                    (source.name, socket.gethostname())).fetchall()
-                before = store.conn.execute("SELECT coalesce(max(id), 0) FROM crawls").fetchone()[0]
+                # alive: reap_dead_crawls marked the dead
+                running = crawls.running(store.conn, source.name, socket.gethostname())
+                before = crawls.last_id(store.conn)
             if running:
                 log.warning("%s: crawl %s (pid %s) is still running; skipped", source.name, *running[0])
                 return None
@@ -150,9 +149,7 @@ class Runner:
         rc = proc.returncode if run is None else run["rc"]
         with Store(self.db) as store:
             if run is None:
-                r = store.conn.execute(
-                    "SELECT id, status FROM crawls WHERE source = ? AND pid = ? AND id > ?"
-                    " ORDER BY id DESC LIMIT 1", (source.name, proc.pid, before)).fetchone()
+                r = crawls.started_by(store.conn, source.name, proc.pid, before)
             else:
                 found = crawl_of_run(store, run["id"])
                 r = (found["id"], found["status"]) if found else None
