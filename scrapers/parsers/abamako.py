@@ -28,7 +28,9 @@ Slow paths, in order, when the slice gives no headline, body and dated dateline:
 Paragraphs: ``<p>``/block elements and runs of 2+ ``<br>`` separate paragraphs. A single
 ``<br>`` is a line break inside a paragraph (a space) when the body uses either of those
 anywhere; in a body whose only separators are single ``<br>``, each one separates
-paragraphs. Span boundaries separate paragraphs.
+paragraphs. Span boundaries separate paragraphs. The walk of the article's zone (which
+marks headline, photo and body, and skips furniture) is this module's; cutting its
+tokens into paragraphs is the toolkit's (:func:`scrapers.parsers.htmltools.split_paragraphs`).
 """
 
 from __future__ import annotations
@@ -39,25 +41,34 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_for
+from scrapers.parsers.base import ParsedArticle, site_for
 from scrapers.parsers.dates import parse_french_date, publisher_from_dateline
 from scrapers.parsers.decode import (
     bom_charset,
     choose_charset,
     declared_charset,
     decode_bytes,
+    decode_html,
     display_name,
     fix_c1_refs,
 )
-from scrapers.parsers.generic import (
-    GenericParser,
+from scrapers.parsers.generic import GenericParser
+from scrapers.parsers.htmltools import (
+    BLOCK_TAGS,
+    BR,
+    BREAK,
+    FURNITURE_WORDS,
+    NON_TEXT_TAGS,
+    class_words_re,
     ensure_html,
     is_credit_line,
-    meta_published,
-    page_meta,
     parse_document,
+    read_also_re,
+    split_paragraphs,
 )
-from scrapers.parsers.decode import decode_html
+from scrapers.parsers.metadata import meta_published, page_meta
+from veille.core.errors import NotAnArticle
+from veille.core.textformat import clean
 
 __all__ = ["AbamakoParser"]
 
@@ -260,36 +271,18 @@ _LINK_TEXT = re.compile(rb"<[aA]\b[^>]*>(.{1,200}?)</[aA]\s*>", re.S)
 # ---------------------------------------------------------------------------------------
 # tree walking (both paths)
 
-_BR, _HARD, _IMG, _BODY_START, _BODY_END, _HEAD_MARK = range(1, 7)
+# tokens of the walk besides the texts, BR and BREAK (scrapers.parsers.htmltools)
+_IMG, _BODY_START, _BODY_END, _HEAD_MARK = range(3, 7)
 
-_BLOCK = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 blockquote ul ol li dl dt dd table thead tbody tfoot tr td th "
-    "caption section article aside header footer nav figure figcaption pre hr address center "
-    "main details summary fieldset legend body html".split()
-)
-_SKIP = frozenset(
-    "script style noscript iframe object embed applet form button select option textarea "
-    "input svg math template head title meta link video audio canvas map area source track "
-    "img picture frame frameset base param".split()
-)
-_JUNK = re.compile(
-    r"(?:^|[\s_-])(?:share|sharing|sharer|sharethis|addthis|addtoany|a2a|social|socials|"
-    r"partage|partager|reseaux|ads|ad|adv|advert|advertising|advertisement|adsbygoogle|pub|"
-    r"publicite|banner|banniere|sponsor|sponsored|outbrain|taboola|newsletter|related|"
-    r"comments?|commentaires?|print|imprimer|tweet|twitter|facebook|fb|whatsapp|linkedin|"
-    r"widget|rating|rate|"
-    # boilerplate that changes between two fetches of the same article: view counters,
-    # clocks, "À lire aussi" boxes, keyword lists
-    r"compteur|counter|vues|views|hits|horloge|clock|lire|alire|aussi|lireaussi|voiraussi|"
-    r"tags|motscles|keywords)(?=$|[\s_-])",
-    re.I,
-)
+# class/id words of furniture in an article's zone: the shared ones, social buttons, and
+# what changes between two fetches of the same article (view counters, clocks, "À lire
+# aussi" boxes)
+_JUNK = class_words_re(FURNITURE_WORDS | frozenset(
+    "ad adv banniere reseaux tweet twitter facebook fb whatsapp linkedin widget rating rate "
+    "vues hits horloge clock lire aussi voiraussi".split()
+))
 # A block that opens with these words is a list of links to other articles, not text.
-_READ_ALSO = re.compile(
-    r"\s*(?:[ÀA]\s+lire\s+(?:aussi|également|egalement)|lire\s+(?:aussi|également|egalement)|"
-    r"voir\s+aussi|sur\s+le\s+m[êe]me\s+sujet|articles?\s+(?:li[ée]s|similaires|connexes))\b",
-    re.I,
-)
+_READ_ALSO = read_also_re()
 _LISTS = frozenset(("ul", "ol"))
 
 
@@ -326,8 +319,8 @@ def _walk(el, out: list, ctx: _Ctx, depth: int) -> None:
         kind = ctx.kind.get(el)
         if kind is None:
             if tag == "br":
-                out.append(_BR)
-            elif tag in _SKIP:
+                out.append(BR)
+            elif tag in NON_TEXT_TAGS:
                 pass
             else:
                 cls = el.get("class")
@@ -341,16 +334,16 @@ def _walk(el, out: list, ctx: _Ctx, depth: int) -> None:
                 else:
                     if ctx.skip_list and (el.text or "").strip():
                         ctx.skip_list = False
-                    block = tag in _BLOCK
+                    block = tag in BLOCK_TAGS
                     if block:
-                        out.append(_HARD)
+                        out.append(BREAK)
                     if el.text:
                         out.append(el.text)
                     if depth < _MAX_DEPTH:
                         for child in el:
                             _walk(child, out, ctx, depth + 1)
                     if block:
-                        out.append(_HARD)
+                        out.append(BREAK)
         elif kind == "body":
             if ctx.body_pos < 0:
                 ctx.body_pos = len(out)
@@ -393,7 +386,7 @@ def _caption_from_tokens(tokens: list) -> str:
     for t in tokens:
         if t.__class__ is str:
             cur.append(t)
-        elif t in (_BR, _HARD, _IMG):
+        elif t in (BR, BREAK, _IMG):
             lines.append("".join(cur))
             cur = []
     lines.append("".join(cur))
@@ -412,9 +405,9 @@ def _structured(tokens: list) -> bool:
             if seen and (hard or brs >= 2):
                 return True
             seen, brs, hard = True, 0, False
-        elif t == _BR:
+        elif t == BR:
             brs += 1
-        elif t == _HARD:
+        elif t == BREAK:
             hard = True
         elif t in (_BODY_START, _BODY_END):
             seen, brs, hard = False, 0, False
@@ -424,65 +417,58 @@ def _structured(tokens: list) -> bool:
 def _body_paragraphs(tokens: list, want_caption: bool):
     """(paragraphs, caption) from the body tokens (caption: image inside the body)."""
     soft = _structured(tokens)
-    paras: list[str] = []
-    cur: list[str] = []
-    pending = 0
+    caption = ""
+    if _IMG in tokens:
+        tokens, caption = _cut_caption(tokens, want_caption)
+    paras = split_paragraphs(tokens, single_br_breaks=not soft)
+    return [p for p in paras if not is_credit_line(p)], caption
+
+
+def _cut_caption(tokens: list, want_caption: bool):
+    """(tokens, caption): the lines after the body's first photo (when ``want_caption``)
+    up to two <br> or a block edge are its caption, a break in the tokens returned; other
+    photos leave no token."""
+    out: list = []
+    pending = 0  # <br> since the last text
     cap_lines: list[str] | None = None  # collecting a caption after an image
     cap_cur: list[str] = []
     caption = ""
-
-    def flush():
-        if cur:
-            s = clean("".join(cur))
-            if s:
-                paras.append(s)
-            cur.clear()
-
-    def end_caption():
-        nonlocal cap_lines, caption
-        if cap_lines is not None:
-            cap_lines.append("".join(cap_cur))
-            cap_cur.clear()
-            caption = _lines_to_caption(cap_lines)
-            cap_lines = None
-
     for t in tokens:
         if t.__class__ is str:
             if not t or t.isspace():
-                (cap_cur if cap_lines is not None else cur).append(" ")
+                (cap_cur if cap_lines is not None else out).append(t)
                 continue
             if cap_lines is not None:
-                if pending >= 2:
-                    end_caption()
-                elif pending == 1:
+                if pending == 1:  # a line of the caption ends
                     cap_lines.append("".join(cap_cur))
-                    cap_cur.clear()
+                    cap_cur = [t]
                     pending = 0
+                    continue
+                if pending == 0:
                     cap_cur.append(t)
                     continue
-                else:
-                    cap_cur.append(t)
-                    continue
-            if pending >= 2 or (pending == 1 and not soft):
-                flush()
-            elif pending == 1:
-                cur.append(" ")
+                cap_lines.append("".join(cap_cur))  # two <br>: the caption ends
+                caption, cap_lines = _lines_to_caption(cap_lines), None
+                out.append(BREAK)
             pending = 0
-            cur.append(t)
-        elif t == _BR:
+            out.append(t)
+        elif t == BR:
             pending += 1
+            if cap_lines is None:
+                out.append(t)
         elif t == _IMG:
             if want_caption and not caption and cap_lines is None:
-                cap_lines = []
-                cap_cur = []
-        else:  # _HARD, _BODY_START, _BODY_END
-            end_caption()
-            flush()
+                cap_lines, cap_cur = [], []
+        else:  # BREAK, _BODY_START, _BODY_END, _HEAD_MARK
+            if cap_lines is not None:
+                cap_lines.append("".join(cap_cur))
+                caption, cap_lines = _lines_to_caption(cap_lines), None
             pending = 0
-    end_caption()
-    flush()
-    paras = [p for p in paras if not is_credit_line(p)]
-    return paras, caption
+            out.append(t)
+    if cap_lines is not None:
+        cap_lines.append("".join(cap_cur))
+        caption = _lines_to_caption(cap_lines)
+    return out, caption
 
 
 class _Extracted:

@@ -12,7 +12,7 @@ dict) may name:
 - ``body``: the body: container(s) or paragraphs (a selector group such as
   ``p.article_abstract, div#article_body p`` keeps document order). Each block element
   (``p``, headings, ``li``, ``blockquote``…) is a paragraph, and so is text between blocks;
-  ``<br><br>`` splits a paragraph;
+  ``<br><br>`` splits a paragraph (:func:`scrapers.parsers.htmltools.paragraphs`);
 - ``caption``: the photo caption;
 - ``drop``: selectors of elements removed from the page once headline, date and caption
   were read, before the body is (share buttons, ads, related posts, the featured image
@@ -37,95 +37,22 @@ from typing import Any
 
 from lxml.cssselect import CSSSelector
 
-from scrapers.parsers.base import ParsedArticle, clean, site_for
+from scrapers.parsers.base import ParsedArticle, site_for
 from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date, publisher_from_dateline
 from scrapers.parsers.decode import decode_html
-from scrapers.parsers.generic import ensure_html, parse_document
+from scrapers.parsers.generic import GenericParser
+from scrapers.parsers.htmltools import ensure_html, inline_text, paragraphs, parse_document, remove
+from veille.core.textformat import clean
 
-__all__ = ["SiteRulesParser"]
+__all__ = ["SiteRulesParser", "RULE_KEYS"]
 
 RULE_KEYS = ("headline", "date", "body", "caption")
-BLOCK = frozenset("p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article header "
-                  "footer aside nav figure figcaption table thead tbody tr td th hr address main "
-                  "details summary center".split())
-SKIP = frozenset("script style noscript iframe template svg button select textarea input form object "
-                 "embed canvas video audio map".split())
 
 _JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
 def _sel(css: str | None) -> CSSSelector | None:
     return CSSSelector(css, translator="html") if css else None
-
-
-def _tag(el) -> str | None:
-    return el.tag.lower() if isinstance(el.tag, str) else None
-
-
-def inline_text(el) -> str:
-    """The text of ``el`` and its descendants, less scripts and the like."""
-    out = [el.text or ""] if _tag(el) not in SKIP else []
-    for child in el:
-        tag = _tag(child)
-        if tag is not None and tag not in SKIP:
-            out.append(" " if tag == "br" else inline_text(child))
-        out.append(child.tail or "")
-    return "".join(out)
-
-
-def paragraphs(el) -> list[str]:
-    """The paragraphs of a body element (see the module doc)."""
-    out: list[str] = []
-    buf: list[str] = []
-
-    def flush():
-        t = clean("".join(buf))
-        buf.clear()
-        if t:
-            out.append(t)
-
-    tag = _tag(el)
-    if tag in SKIP:
-        return out
-    buf.append(el.text or "")
-    last_br = False
-    for child in el:
-        ctag = _tag(child)
-        if ctag is None or ctag in SKIP:
-            pass
-        elif ctag == "br":
-            if last_br:
-                flush()
-            else:
-                buf.append(" ")
-            last_br = True
-        elif ctag in BLOCK:
-            flush()
-            out.extend(paragraphs(child))
-            last_br = False
-        else:
-            buf.append(inline_text(child))
-            last_br = False
-        tail = child.tail or ""
-        if tail.strip():
-            last_br = False
-        buf.append(tail)
-    flush()
-    return out
-
-
-def _drop(el) -> None:
-    """Remove ``el`` from its tree, keeping its tail text in place."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def _outermost(els: list) -> list:
@@ -158,8 +85,6 @@ class SiteRulesParser:
     @property
     def fallback(self):
         if self._fallback is None:
-            from scrapers.parsers.generic import GenericParser
-
             self._fallback = GenericParser()
         return self._fallback
 
@@ -231,7 +156,7 @@ class SiteRulesParser:
         if self.sel["body"] is not None:
             for sel in self.drop:  # after headline, date and caption were read
                 for bad in sel(root):
-                    _drop(bad)
+                    remove(bad)
             hits = _outermost(self.sel["body"](root))
             for hit in hits:
                 paras.extend(paragraphs(hit))
