@@ -28,11 +28,12 @@ is the generic one (``generic:…`` too).
 The page is parsed once with lxml (no BeautifulSoup, no second parse); selectors are
 compiled to XPath once per parser, and the tree walks (in C) stay in lxml: Python only
 reads the headline, date, caption and body elements, never the menus, comments or footers.
+The page's ``<meta>``, JSON-LD and canonical link are read by
+:func:`scrapers.parsers.metadata.page_meta`, as for the other parsers.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml.cssselect import CSSSelector
@@ -42,13 +43,12 @@ from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date
 from scrapers.parsers.decode import decode_html
 from scrapers.parsers.generic import GenericParser
 from scrapers.parsers.htmltools import ensure_html, inline_text, paragraphs, parse_document, remove
+from scrapers.parsers.metadata import PageMeta, page_meta
 from veille.core.textformat import clean
 
 __all__ = ["SiteRulesParser", "RULE_KEYS"]
 
 RULE_KEYS = ("headline", "date", "body", "caption")
-
-_JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
 def _sel(css: str | None) -> CSSSelector | None:
@@ -120,11 +120,12 @@ class SiteRulesParser:
 
     def _extract(self, root, url: str, site: str) -> ParsedArticle:
         missing = []
+        pm = page_meta(root)
         # headline
         el = self._first("headline", root)
         headline = clean(inline_text(el)) if el is not None else ""
         if not headline and self.sel["headline"] is None:
-            headline = _meta(root, "og:title") or next(
+            headline = pm.meta.get("og:title") or next(
                 (t for t in (clean(inline_text(h)) for h in root.iter("h1")) if t), "")
         if not headline:
             missing.append("headline")
@@ -145,7 +146,7 @@ class SiteRulesParser:
             if not published and dateline:
                 published = parse_french_date(dateline) or parse_date(dateline)
         if not published:
-            published = _page_date(root)
+            published = _page_date(pm)
         if not published:
             missing.append("date")
         # caption (read before the drops: it often sits in a dropped figure)
@@ -165,11 +166,6 @@ class SiteRulesParser:
             missing.append("body")
         if missing:
             raise _Missing(", ".join(missing))
-        canonical = ""
-        for link in root.iter("link"):
-            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-                canonical = link.get("href").strip()
-                break
         return ParsedArticle(
             url=url,
             title=f"{headline} - {site}",
@@ -179,30 +175,16 @@ class SiteRulesParser:
             paragraphs=paras,
             caption=caption,
             publisher=publisher_from_dateline(dateline),
-            rubric=_meta(root, "article:section"),
-            canonical_url=canonical or _meta(root, "og:url") or url,
+            rubric=pm.meta.get("article:section", ""),
+            canonical_url=pm.canonical or pm.meta.get("og:url") or url,
             method="rules",
         )
 
 
-def _meta(root, key: str) -> str:
-    head = root.find("head")
-    for m in (head if head is not None else root).iter("meta"):
-        if (m.get("property") or m.get("name") or "").strip().lower() == key:
-            return clean(m.get("content"))
-    return ""
-
-
-def _page_date(root):
+def _page_date(pm: PageMeta):
+    """The date the page's metadata states: ``<meta>`` first, then JSON-LD (ISO dates)."""
     for key in ("article:published_time", "og:published_time", "date", "dc.date"):
-        d = parse_iso_date(_meta(root, key))
+        d = parse_iso_date(pm.meta.get(key))
         if d:
             return d
-    for s in root.iter("script"):
-        if (s.get("type") or "").strip().lower() == "application/ld+json" and s.text:
-            m = _JSONLD_DATE.search(s.text)
-            if m and parse_iso_date(m.group(1)):
-                return parse_iso_date(m.group(1))
-    return None
-
-
+    return parse_iso_date(pm.jsonld.get("datePublished"))
