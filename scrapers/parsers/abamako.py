@@ -1,4 +1,5 @@
-"""The parser of the aBamako CMS family (abamako.com, abidjan.net, acotonou.com, ...).
+"""The parser of the aBamako CMS family (abamako.com, abidjan.net, acotonou.com, ...),
+and the table of the family's sites (:data:`FAMILY`).
 
 Known markup (``shared/docs/sources.md``)::
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -76,7 +78,33 @@ from scrapers.parsers.metadata import meta_published, page_meta
 from veille.core.errors import NotAnArticle
 from veille.core.textformat import clean
 
-__all__ = ["AbamakoParser"]
+__all__ = ["AbamakoParser", "FAMILY", "FamilySite", "HOSTS"]
+
+
+@dataclass(frozen=True)
+class FamilySite:
+    """One site of the aBamako network."""
+
+    name: str  # short name: its spider's (``scrapy crawl acotonou``) and its articles' source
+    site: str  # the site name line 1 writes, and the host suffix of its pages
+    base_url: str  # where its news live
+
+
+# The sites of the CMS network (shared/docs/sources.md): one row each. A row is a spider
+# (scrapers/spiders/abamako.py makes one per row) and a registry entry (pages under these
+# hosts are read by AbamakoParser, scrapers/parsers/registry.py).
+FAMILY = (
+    FamilySite("abamako", "abamako.com", "https://news.abamako.com"),
+    FamilySite("abidjan", "abidjan.net", "https://news.abidjan.net"),
+    FamilySite("acotonou", "acotonou.com", "https://news.acotonou.com"),
+    FamilySite("aouaga", "aouaga.com", "https://news.aouaga.com"),
+    FamilySite("alome", "alome.com", "https://news.alome.com"),
+    FamilySite("aniamey", "aniamey.com", "https://news.aniamey.com"),
+    FamilySite("adakar", "adakar.com", "https://news.adakar.com"),
+    FamilySite("alibreville", "alibreville.com", "https://news.alibreville.com"),
+    FamilySite("abangui", "abangui.com", "https://news.abangui.com"),
+)
+HOSTS = tuple(s.site for s in FAMILY)
 
 # ---------------------------------------------------------------------------------------
 # the markers the fast path looks for in the bytes (scrapers.parsers.bytescan)

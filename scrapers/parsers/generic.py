@@ -443,6 +443,8 @@ class GenericParser:
     True keeps the aBamako rule (a ``Publié le <date>`` line anywhere); False, none.
     """
 
+    name = "generic"
+
     def __init__(self, *, page_title: bool = False, find_dateline: bool | None = None):
         self.page_title = page_title
         self.find_dateline = find_dateline

@@ -68,6 +68,8 @@ class _Missing(Exception):
 class SiteRulesParser:
     """CSS rules for one site, generic extraction as fallback (see the module doc)."""
 
+    name = "rules"
+
     def __init__(self, selectors: Any = None, fallback=None):
         rules = {}
         if selectors:
