@@ -33,9 +33,10 @@ import re
 from urllib.parse import urlsplit
 
 from scrapers.parsers.abamako import FAMILY, AbamakoParser
-from scrapers.spiders.base import NewsSpiderBase, _header, classify_failure
+from scrapers.spiders.base import NewsSpiderBase
+from veille.core.errors import SpiderArgumentError
 
-__all__ = ["AbamakoSpider", "NEXT_WORDS", "classify_failure", "parse_id_ranges", "_header"]
+__all__ = ["AbamakoSpider", "NEXT_WORDS", "parse_id_ranges"]
 
 NEXT_WORDS = {"suivant", "suivante", "page suivante", "next", "»", "›", ">", ">>"}
 
@@ -48,14 +49,14 @@ def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
             continue
         m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if not m:
-            raise ValueError(f"ids: {part!r} is not an id or a range like 290000-290500")
+            raise SpiderArgumentError(f"ids: {part!r} is not an id or a range like 290000-290500")
         lo = int(m.group(1))
         hi = int(m.group(2) or lo)
         if hi < lo:
-            raise ValueError(f"ids: range {part!r} runs backwards")
+            raise SpiderArgumentError(f"ids: range {part!r} runs backwards")
         ranges.append((lo, hi))
     if not ranges:
-        raise ValueError("ids: no id given")
+        raise SpiderArgumentError("ids: no id given")
     return ranges
 
 
@@ -96,7 +97,7 @@ class AbamakoSpider(NewsSpiderBase):
             self.discover = {"ids"} if ids else {"feed", "listing"}
         unknown = self.discover - {"feed", "listing", "ids"}
         if unknown:
-            raise ValueError(f"discover: unknown way(s) {sorted(unknown)}; use feed, listing, ids")
+            raise SpiderArgumentError(f"discover: unknown way(s) {sorted(unknown)}; use feed, listing, ids")
         self.parser = self.parser_class()
 
     # -- the site's URLs --------------------------------------------------------------

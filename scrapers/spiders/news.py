@@ -45,6 +45,7 @@ from scrapers.parsers.base import site_name
 from scrapers.parsers.registry import source_parser
 from scrapers.sources import builtin_names, resolve_source
 from scrapers.spiders.base import NewsSpiderBase, classify_failure
+from veille.core.errors import SpiderArgumentError
 
 __all__ = ["NewsSpider"]
 
@@ -72,7 +73,7 @@ class NewsSpider(NewsSpiderBase):
         super().__init__(*args, **kwargs)
         name = source or self.source_name
         if not name:
-            raise ValueError("news: which source? give -a source=NAME (a [[sources]] name of the config)")
+            raise SpiderArgumentError("news: which source? give -a source=NAME (a [[sources]] name of the config)")
         self.config_path = config
         self.source_config = cfg = resolve_source(name, config, builtin=self.source_name)
         self.default_base_url = cfg.base_url
@@ -85,7 +86,7 @@ class NewsSpider(NewsSpiderBase):
             self.discover = {d.strip() for d in discover.split(",") if d.strip()}
             unknown = self.discover - set(WAYS)
             if unknown:
-                raise ValueError(f"discover: unknown way(s) {sorted(unknown)}; use {', '.join(WAYS)}")
+                raise SpiderArgumentError(f"discover: unknown way(s) {sorted(unknown)}; use {', '.join(WAYS)}")
         else:
             self.discover = configured
         self.parser = source_parser(host, cfg.selectors)

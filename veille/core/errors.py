@@ -32,6 +32,7 @@ __all__ = [
     "TransactionError",
     "SchemaError",
     "DistributedError",
+    "SpiderArgumentError",
 ]
 
 
@@ -112,3 +113,8 @@ class SchemaError(StoreError, RuntimeError):
 
 class DistributedError(VeilleError, RuntimeError):
     """Distributed crawling is asked for but cannot run (no scrapy-redis, an unknown Scrapy)."""
+
+
+class SpiderArgumentError(VeilleError, ValueError):
+    """A spider argument (``scrapy crawl NAME -a key=value``) that cannot be used: a bad
+    ``base_url``, id range, discovery way or revisit policy, a missing source."""
