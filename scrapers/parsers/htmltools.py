@@ -21,7 +21,8 @@ Decisions:
   white space between them; a single ``<br>`` is a space (or, with
   ``single_br_breaks=True``, a break: the aBamako rule for bodies that use nothing else).
   Each parser builds its flow its own way (the aBamako parser marks zones and skips
-  furniture while walking) and cuts it with the same :func:`split_paragraphs`.
+  furniture while walking; the generic parser passes its own, narrower tag sets, which
+  include trafilatura's TEI elements) and cuts it with the same :func:`split_paragraphs`.
 - The vocabulary holds what the parsers share. A parser may add words of its own (the
   generic parser prunes whole pages and knows more furniture: cookie walls, menus,
   breadcrumbs); it does not redefine the shared ones. Adding a shared word changes what
