@@ -30,7 +30,8 @@ from scrapers.items import ArticleItem  # noqa: E402
 from scrapers.parsers.base import looks_truncated  # noqa: E402
 from scrapers.pipelines import ARTICLE_FIELDS  # noqa: E402
 from scrapers.settings import VEILLE_BATCH_SIZE  # noqa: E402
-from scrapers.spiders.abamako import AbamakoSpider, _header  # noqa: E402
+from scrapers.spiders.abamako import AbamakoSpider  # noqa: E402
+from scrapers.spiders.base import header_value  # noqa: E402
 from storage import Store  # noqa: E402
 from replica import load_manifest  # noqa: E402
 from veille.core.textformat import content_hash  # noqa: E402
@@ -76,7 +77,7 @@ def main() -> None:
                            published=art.published.isoformat() if art.published else None,
                            rubric=art.rubric, publisher=art.publisher, canonical_url=art.canonical_url,
                            method=art.method, text=texts[i], content_hash=hashes[i], fetched_at=now[i],
-                           etag=_header(r.headers, b"ETag"), last_modified=_header(r.headers, b"Last-Modified"))
+                           etag=header_value(r.headers, b"ETag"), last_modified=header_value(r.headers, b"Last-Modified"))
 
     items = step("ArticleItem + headers", make_item, range(n))
     dicts = step("pipeline dict copy", lambda it: {k: it.get(k) for k in ARTICLE_FIELDS}, items)

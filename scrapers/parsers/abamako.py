@@ -1,4 +1,5 @@
-"""The parser of the aBamako CMS family (abamako.com, abidjan.net, acotonou.com, ...).
+"""The parser of the aBamako CMS family (abamako.com, abidjan.net, acotonou.com, ...),
+and the table of the family's sites (:data:`FAMILY`).
 
 Known markup (``shared/docs/sources.md``)::
 
@@ -28,229 +29,88 @@ Slow paths, in order, when the slice gives no headline, body and dated dateline:
 Paragraphs: ``<p>``/block elements and runs of 2+ ``<br>`` separate paragraphs. A single
 ``<br>`` is a line break inside a paragraph (a space) when the body uses either of those
 anywhere; in a body whose only separators are single ``<br>``, each one separates
-paragraphs. Span boundaries separate paragraphs.
+paragraphs. Span boundaries separate paragraphs. The walk of the article's zone (which
+marks headline, photo and body, and skips furniture) is this module's; cutting its
+tokens into paragraphs is the toolkit's (:func:`scrapers.parsers.htmltools.split_paragraphs`).
+
+Size: ~700 lines on purpose. The fast and the slow path share the zone walk, its tokens
+and the extraction (private, and tuned: the fast path's speed depends on them); the byte
+scanning is apart (:mod:`scrapers.parsers.bytescan`), and so is all HTML that is not this
+CMS's (:mod:`scrapers.parsers.htmltools`).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from lxml import etree
 
-from scrapers.parsers.base import NotAnArticle, ParsedArticle, clean, site_for
+from scrapers.parsers.base import ParsedArticle, site_for
+from scrapers.parsers.bytescan import attrs, element_end, first_class_tag, head_tag, last_class_tag, title_slice
 from scrapers.parsers.dates import parse_french_date, publisher_from_dateline
 from scrapers.parsers.decode import (
     bom_charset,
     choose_charset,
     declared_charset,
     decode_bytes,
+    decode_html,
     display_name,
     fix_c1_refs,
 )
-from scrapers.parsers.generic import (
-    GenericParser,
+from scrapers.parsers.generic import GenericParser
+from scrapers.parsers.htmltools import (
+    BLOCK_TAGS,
+    BR,
+    BREAK,
+    FURNITURE_WORDS,
+    NON_TEXT_TAGS,
+    class_words_re,
     ensure_html,
     is_credit_line,
-    meta_published,
-    page_meta,
     parse_document,
+    read_also_re,
+    split_paragraphs,
 )
-from scrapers.parsers.decode import decode_html
+from scrapers.parsers.metadata import meta_published, page_meta
+from veille.core.errors import NotAnArticle
+from veille.core.textformat import clean
 
-__all__ = ["AbamakoParser"]
+__all__ = ["AbamakoParser", "FAMILY", "FamilySite", "HOSTS"]
+
+
+@dataclass(frozen=True)
+class FamilySite:
+    """One site of the aBamako network."""
+
+    name: str  # short name: its spider's (``scrapy crawl acotonou``) and its articles' source
+    site: str  # the site name line 1 writes, and the host suffix of its pages
+    base_url: str  # where its news live
+
+
+# The sites of the CMS network (shared/docs/sources.md): one row each. A row is a spider
+# (scrapers/spiders/abamako.py makes one per row) and a registry entry (pages under these
+# hosts are read by AbamakoParser, scrapers/parsers/registry.py).
+FAMILY = (
+    FamilySite("abamako", "abamako.com", "https://news.abamako.com"),
+    FamilySite("abidjan", "abidjan.net", "https://news.abidjan.net"),
+    FamilySite("acotonou", "acotonou.com", "https://news.acotonou.com"),
+    FamilySite("aouaga", "aouaga.com", "https://news.aouaga.com"),
+    FamilySite("alome", "alome.com", "https://news.alome.com"),
+    FamilySite("aniamey", "aniamey.com", "https://news.aniamey.com"),
+    FamilySite("adakar", "adakar.com", "https://news.adakar.com"),
+    FamilySite("alibreville", "alibreville.com", "https://news.alibreville.com"),
+    FamilySite("abangui", "abangui.com", "https://news.abangui.com"),
+)
+HOSTS = tuple(s.site for s in FAMILY)
 
 # ---------------------------------------------------------------------------------------
-# byte-level scanning (fast path)
+# the markers the fast path looks for in the bytes (scrapers.parsers.bytescan)
 
 _HEADLINE = b"fontarticlemaintitle"
 _BODY = b"fullarticletexte"
-_MAX_TRIES = 200  # candidates examined per marker before giving up (hostile pages)
-_TAG_WINDOW = 4096  # a class attribute further than this from its "<" is not believed
-
-# low[q:i] where i is where the class token starts: "<tag ... class = 'a b " etc.
-_OPEN_CLASS = re.compile(
-    rb"""<([a-z][a-z0-9]*)\s(?:[^>]*?\s)?class\s*=\s*(?:["'](?:[^"'>]*\s)?)?"""
-)
-_TOKEN_END = frozenset(b"\"' \t\n\r\f>/")
-
-
-_OPAQUE = ((b"<!--", b"-->"), (b"<script", b"</script"), (b"<style", b"</style"))
-
-
-def _opaque_around(low: bytes, q: int) -> tuple[int, int] | None:
-    """(start, end) of the comment, script or style that position ``q`` is inside, if any.
-
-    ``end`` is ``len(low)`` for one never closed.
-    """
-    for opener, closer in _OPAQUE:
-        c = low.rfind(opener, 0, q)
-        if c >= 0 and low.find(closer, c + len(opener), q) < 0:
-            e = low.find(closer, q)
-            return c, (len(low) if e < 0 else e + len(closer))
-    return None
-
-
-def _class_tag_at(low: bytes, i: int, n: int):
-    """(tag start, tag name) when ``low[i:i+n]`` is a class token of a real start tag;
-    else None, or the (start, end) of the comment/script/style it sits in."""
-    if low[i + n : i + n + 1] not in (b"",) and low[i + n] not in _TOKEN_END:
-        return None
-    q = low.rfind(b"<", max(0, i - _TAG_WINDOW), i)
-    if q < 0 or low.find(b">", q, i) >= 0:
-        return _opaque_around(low, i)
-    m = _OPEN_CLASS.fullmatch(low, q, i)
-    if not m:
-        return _opaque_around(low, i)
-    opaque = _opaque_around(low, q)
-    if opaque:
-        return opaque
-    return q, m.group(1)
-
-
-def _first_class_tag(low: bytes, name: bytes, start: int = 0, end: int | None = None):
-    end = len(low) if end is None else end
-    pos = start
-    for _ in range(_MAX_TRIES):
-        i = low.find(name, pos, end)
-        if i < 0:
-            return None
-        t = _class_tag_at(low, i, len(name))
-        if t is None:
-            pos = i + len(name)
-        elif t[1].__class__ is bytes:
-            return t
-        else:
-            pos = max(t[1], i + len(name))  # jump past the comment/script/style
-    return None
-
-
-def _last_class_tag(low: bytes, name: bytes, start: int = 0):
-    end = len(low)
-    for _ in range(_MAX_TRIES):
-        i = low.rfind(name, start, end)
-        if i < 0:
-            return None
-        t = _class_tag_at(low, i, len(name))
-        if t is None:
-            end = i
-        elif t[1].__class__ is bytes:
-            return t
-        else:
-            end = min(t[0], i)  # jump before the comment/script/style
-    return None
-
-
-# what may close the element, or be skipped while looking for its end
-_CONTAINERS = (b"span", b"div", b"td", b"th", b"table", b"article", b"section", b"main", b"body", b"html")
-_SCAN_CACHE: dict[bytes, re.Pattern] = {}
-
-
-def _scan_re(name: bytes) -> re.Pattern:
-    pat = _SCAN_CACHE.get(name)
-    if pat is None:
-        names = b"|".join(re.escape(n) for n in dict.fromkeys((name, *_CONTAINERS)))
-        pat = re.compile(
-            rb"<!--.*?-->|<(script|style|textarea)\b.*?</\1\s*>|<(/?)(" + names + rb")(?=[\s>/])",
-            re.S,
-        )
-        if len(_SCAN_CACHE) < 32:
-            _SCAN_CACHE[name] = pat
-    return pat
-
-
-def _element_end(low: bytes, tag_start: int, name: bytes) -> int:
-    """The end of the element whose start tag ``<name ...`` begins at ``tag_start``.
-
-    Counts nested elements of the same name; stops early when an enclosing container
-    closes (an unclosed span); returns ``len(low)`` for a truncated page.
-    """
-    gt = low.find(b">", tag_start)
-    if gt < 0:
-        return len(low)
-    depth = 1
-    others: dict[bytes, int] = {}
-    for m in _scan_re(name).finditer(low, gt + 1):
-        tag = m.group(3)
-        if tag is None:
-            continue  # comment, script, style: opaque
-        closing = bool(m.group(2))
-        if tag == name:
-            depth += -1 if closing else 1
-            if depth == 0:
-                e = low.find(b">", m.end())
-                return len(low) if e < 0 else e + 1
-        elif closing:
-            k = others.get(tag, 0)
-            if k == 0:
-                return m.start()  # the container closes: the element ended unclosed
-            others[tag] = k - 1
-        else:
-            others[tag] = others.get(tag, 0) + 1
-    return len(low)
-
-
-_ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
-
-
-def _attrs(tag: str) -> dict[str, str]:
-    """Attributes of one start tag's text (``<link rel=canonical href="...">``)."""
-    out: dict[str, str] = {}
-    sp = re.search(r"\s", tag)
-    if not sp:
-        return out
-    for m in _ATTR.finditer(tag, sp.start(), len(tag) - 1):
-        name = m.group(1).lower()
-        if name not in out:
-            v = m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(4) or ""
-            out[name] = html.unescape(v) if "&" in v else v
-    return out
-
-
-def _head_tag(low: bytes, needle: bytes, tagname: bytes, limit: int):
-    """(start, end) of the first ``<tagname ...>`` tag in ``[0, limit)`` containing ``needle``."""
-    pos = 0
-    for _ in range(16):
-        i = low.find(needle, pos, limit)
-        if i < 0:
-            return None
-        pos = i + len(needle)
-        q = low.rfind(b"<", max(0, i - _TAG_WINDOW), i)
-        if q < 0 or low.find(b">", q, i) >= 0 or not low.startswith(tagname, q + 1):
-            continue
-        e = low.find(b">", i)
-        if e < 0:
-            return None
-        c = low.rfind(b"<!--", 0, q)
-        if c >= 0 and low.find(b"-->", c + 4, q) < 0:
-            continue
-        return q, e + 1
-    return None
-
-
-def _title_slice(low: bytes, limit: int) -> tuple[int, int] | None:
-    pos = 0
-    for _ in range(8):
-        i = low.find(b"<title", pos, limit)
-        if i < 0:
-            return None
-        pos = i + 6
-        if low[i + 6 : i + 7] not in (b">", b" ", b"\t", b"\n", b"\r", b"\f", b"/"):
-            continue
-        c = low.rfind(b"<!--", 0, i)
-        if c >= 0 and low.find(b"-->", c + 4, i) < 0:
-            continue
-        gt = low.find(b">", i, limit)
-        if gt < 0:
-            return None
-        close = low.find(b"</title", gt, limit + 4096)
-        if close < 0:
-            return None
-        return gt + 1, close
-    return None
-
-
 _RUBRIC_TAG = re.compile(
     rb"""<([a-z][a-z0-9]*)\s[^>]*?class\s*=\s*["']?[^"'>]*rubri[^>]*>(.{1,400}?)</\1""", re.S
 )
@@ -260,36 +120,18 @@ _LINK_TEXT = re.compile(rb"<[aA]\b[^>]*>(.{1,200}?)</[aA]\s*>", re.S)
 # ---------------------------------------------------------------------------------------
 # tree walking (both paths)
 
-_BR, _HARD, _IMG, _BODY_START, _BODY_END, _HEAD_MARK = range(1, 7)
+# tokens of the walk besides the texts, BR and BREAK (scrapers.parsers.htmltools)
+_IMG, _BODY_START, _BODY_END, _HEAD_MARK = range(3, 7)
 
-_BLOCK = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 blockquote ul ol li dl dt dd table thead tbody tfoot tr td th "
-    "caption section article aside header footer nav figure figcaption pre hr address center "
-    "main details summary fieldset legend body html".split()
-)
-_SKIP = frozenset(
-    "script style noscript iframe object embed applet form button select option textarea "
-    "input svg math template head title meta link video audio canvas map area source track "
-    "img picture frame frameset base param".split()
-)
-_JUNK = re.compile(
-    r"(?:^|[\s_-])(?:share|sharing|sharer|sharethis|addthis|addtoany|a2a|social|socials|"
-    r"partage|partager|reseaux|ads|ad|adv|advert|advertising|advertisement|adsbygoogle|pub|"
-    r"publicite|banner|banniere|sponsor|sponsored|outbrain|taboola|newsletter|related|"
-    r"comments?|commentaires?|print|imprimer|tweet|twitter|facebook|fb|whatsapp|linkedin|"
-    r"widget|rating|rate|"
-    # boilerplate that changes between two fetches of the same article: view counters,
-    # clocks, "À lire aussi" boxes, keyword lists
-    r"compteur|counter|vues|views|hits|horloge|clock|lire|alire|aussi|lireaussi|voiraussi|"
-    r"tags|motscles|keywords)(?=$|[\s_-])",
-    re.I,
-)
+# class/id words of furniture in an article's zone: the shared ones, social buttons, and
+# what changes between two fetches of the same article (view counters, clocks, "À lire
+# aussi" boxes)
+_JUNK = class_words_re(FURNITURE_WORDS | frozenset(
+    "ad adv banniere reseaux tweet twitter facebook fb whatsapp linkedin widget rating rate "
+    "vues hits horloge clock lire aussi voiraussi".split()
+))
 # A block that opens with these words is a list of links to other articles, not text.
-_READ_ALSO = re.compile(
-    r"\s*(?:[ÀA]\s+lire\s+(?:aussi|également|egalement)|lire\s+(?:aussi|également|egalement)|"
-    r"voir\s+aussi|sur\s+le\s+m[êe]me\s+sujet|articles?\s+(?:li[ée]s|similaires|connexes))\b",
-    re.I,
-)
+_READ_ALSO = read_also_re()
 _LISTS = frozenset(("ul", "ol"))
 
 
@@ -326,8 +168,8 @@ def _walk(el, out: list, ctx: _Ctx, depth: int) -> None:
         kind = ctx.kind.get(el)
         if kind is None:
             if tag == "br":
-                out.append(_BR)
-            elif tag in _SKIP:
+                out.append(BR)
+            elif tag in NON_TEXT_TAGS:
                 pass
             else:
                 cls = el.get("class")
@@ -341,16 +183,16 @@ def _walk(el, out: list, ctx: _Ctx, depth: int) -> None:
                 else:
                     if ctx.skip_list and (el.text or "").strip():
                         ctx.skip_list = False
-                    block = tag in _BLOCK
+                    block = tag in BLOCK_TAGS
                     if block:
-                        out.append(_HARD)
+                        out.append(BREAK)
                     if el.text:
                         out.append(el.text)
                     if depth < _MAX_DEPTH:
                         for child in el:
                             _walk(child, out, ctx, depth + 1)
                     if block:
-                        out.append(_HARD)
+                        out.append(BREAK)
         elif kind == "body":
             if ctx.body_pos < 0:
                 ctx.body_pos = len(out)
@@ -393,7 +235,7 @@ def _caption_from_tokens(tokens: list) -> str:
     for t in tokens:
         if t.__class__ is str:
             cur.append(t)
-        elif t in (_BR, _HARD, _IMG):
+        elif t in (BR, BREAK, _IMG):
             lines.append("".join(cur))
             cur = []
     lines.append("".join(cur))
@@ -412,9 +254,9 @@ def _structured(tokens: list) -> bool:
             if seen and (hard or brs >= 2):
                 return True
             seen, brs, hard = True, 0, False
-        elif t == _BR:
+        elif t == BR:
             brs += 1
-        elif t == _HARD:
+        elif t == BREAK:
             hard = True
         elif t in (_BODY_START, _BODY_END):
             seen, brs, hard = False, 0, False
@@ -424,65 +266,58 @@ def _structured(tokens: list) -> bool:
 def _body_paragraphs(tokens: list, want_caption: bool):
     """(paragraphs, caption) from the body tokens (caption: image inside the body)."""
     soft = _structured(tokens)
-    paras: list[str] = []
-    cur: list[str] = []
-    pending = 0
+    caption = ""
+    if _IMG in tokens:
+        tokens, caption = _cut_caption(tokens, want_caption)
+    paras = split_paragraphs(tokens, single_br_breaks=not soft)
+    return [p for p in paras if not is_credit_line(p)], caption
+
+
+def _cut_caption(tokens: list, want_caption: bool):
+    """(tokens, caption): the lines after the body's first photo (when ``want_caption``)
+    up to two <br> or a block edge are its caption, a break in the tokens returned; other
+    photos leave no token."""
+    out: list = []
+    pending = 0  # <br> since the last text
     cap_lines: list[str] | None = None  # collecting a caption after an image
     cap_cur: list[str] = []
     caption = ""
-
-    def flush():
-        if cur:
-            s = clean("".join(cur))
-            if s:
-                paras.append(s)
-            cur.clear()
-
-    def end_caption():
-        nonlocal cap_lines, caption
-        if cap_lines is not None:
-            cap_lines.append("".join(cap_cur))
-            cap_cur.clear()
-            caption = _lines_to_caption(cap_lines)
-            cap_lines = None
-
     for t in tokens:
         if t.__class__ is str:
             if not t or t.isspace():
-                (cap_cur if cap_lines is not None else cur).append(" ")
+                (cap_cur if cap_lines is not None else out).append(t)
                 continue
             if cap_lines is not None:
-                if pending >= 2:
-                    end_caption()
-                elif pending == 1:
+                if pending == 1:  # a line of the caption ends
                     cap_lines.append("".join(cap_cur))
-                    cap_cur.clear()
+                    cap_cur = [t]
                     pending = 0
+                    continue
+                if pending == 0:
                     cap_cur.append(t)
                     continue
-                else:
-                    cap_cur.append(t)
-                    continue
-            if pending >= 2 or (pending == 1 and not soft):
-                flush()
-            elif pending == 1:
-                cur.append(" ")
+                cap_lines.append("".join(cap_cur))  # two <br>: the caption ends
+                caption, cap_lines = _lines_to_caption(cap_lines), None
+                out.append(BREAK)
             pending = 0
-            cur.append(t)
-        elif t == _BR:
+            out.append(t)
+        elif t == BR:
             pending += 1
+            if cap_lines is None:
+                out.append(t)
         elif t == _IMG:
             if want_caption and not caption and cap_lines is None:
-                cap_lines = []
-                cap_cur = []
-        else:  # _HARD, _BODY_START, _BODY_END
-            end_caption()
-            flush()
+                cap_lines, cap_cur = [], []
+        else:  # BREAK, _BODY_START, _BODY_END, _HEAD_MARK
+            if cap_lines is not None:
+                cap_lines.append("".join(cap_cur))
+                caption, cap_lines = _lines_to_caption(cap_lines), None
             pending = 0
-    end_caption()
-    flush()
-    paras = [p for p in paras if not is_credit_line(p)]
-    return paras, caption
+            out.append(t)
+    if cap_lines is not None:
+        cap_lines.append("".join(cap_cur))
+        caption = _lines_to_caption(cap_lines)
+    return out, caption
 
 
 class _Extracted:
@@ -705,18 +540,18 @@ class AbamakoParser:
     # fast path ------------------------------------------------------------------------
     def _parse_slice(self, body: bytes, url: str, declared, site: str) -> ParsedArticle | None:
         low = body.lower()
-        head = _first_class_tag(low, _HEADLINE)
-        last = _last_class_tag(low, _BODY)
+        head = first_class_tag(low, _HEADLINE)
+        last = last_class_tag(low, _BODY)
         if head is None or last is None:
             return None
         h0 = head[0]
         if last[0] < h0 or last[1] in (b"body", b"html"):
             return None
-        end = _element_end(low, last[0], last[1])
+        end = element_end(low, last[0], last[1])
         head_end = low.find(b"</head", 0, h0)
         if head_end < 0:
             head_end = h0
-        ts = _title_slice(low, head_end)
+        ts = title_slice(low, head_end)
         title_bytes = body[ts[0] : ts[1]] if ts else b""
         region = body[h0:end]
         codec = choose_charset(title_bytes + region, declared)
@@ -755,23 +590,23 @@ class AbamakoParser:
 
     @staticmethod
     def _slice_canonical(low, body, head_end, codec, url) -> str:
-        t = _head_tag(low, b"canonical", b"link", head_end)
+        t = head_tag(low, b"canonical", b"link", head_end)
         if t:
-            a = _attrs(decode_bytes(body[t[0] : t[1]], codec))
+            a = attrs(decode_bytes(body[t[0] : t[1]], codec))
             if "canonical" in a.get("rel", "").lower().split() and a.get("href", "").strip():
                 return urljoin(url, a["href"].strip())
-        t = _head_tag(low, b"og:url", b"meta", head_end)
+        t = head_tag(low, b"og:url", b"meta", head_end)
         if t:
-            a = _attrs(decode_bytes(body[t[0] : t[1]], codec))
+            a = attrs(decode_bytes(body[t[0] : t[1]], codec))
             if (a.get("property") or a.get("name") or "").lower() == "og:url" and a.get("content", "").strip():
                 return urljoin(url, a["content"].strip())
         return url
 
     @staticmethod
     def _slice_rubric(low, body, h0, head_end, codec) -> str:
-        t = _head_tag(low, b"article:section", b"meta", head_end)
+        t = head_tag(low, b"article:section", b"meta", head_end)
         if t:
-            a = _attrs(decode_bytes(body[t[0] : t[1]], codec))
+            a = attrs(decode_bytes(body[t[0] : t[1]], codec))
             if a.get("content"):
                 return clean(a["content"])[:80]
         w0 = max(0, h0 - 2000)

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from scrapers.parsers.base import clean
-from scrapers.parsers.dates import fold, parse_date, parse_french_date, parse_iso_date
+from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date
+from scrapers.parsers.htmltools import norm, text_of
+from veille.core.textformat import clean
 
 __all__ = [
     "PageMeta",
@@ -38,12 +39,7 @@ __all__ = [
     "choose_headline",
     "strip_site_suffix",
     "headline_element",
-    "text_of",
 ]
-
-
-def text_of(el) -> str:
-    return clean("".join(el.itertext()))
 
 
 @dataclass
@@ -211,25 +207,21 @@ def htmldate_published(html_text: str):
 _SEPS = re.compile(r"\s+(?:[|–—·•»]|-{1,2}|::)\s+")
 
 
-def _norm(s: str) -> str:
-    return " ".join(re.findall(r"\w+", fold(s or "")))
-
-
 def strip_site_suffix(text: str, names) -> str:
     """``"Titre | Maliweb.net"`` → ``"Titre"`` when the suffix (or prefix) names the site."""
     text = clean(text)
-    keys = {_norm(n) for n in names if n and _norm(n)}
+    keys = {norm(n) for n in names if n and norm(n)}
     keys |= {k.replace(" ", "") for k in keys}
     parts = _SEPS.split(text)
     if len(parts) < 2:
         return text
     for cut in range(len(parts) - 1, 0, -1):  # a site suffix
         tail = " ".join(parts[cut:])
-        nt = _norm(tail)
+        nt = norm(tail)
         if nt in keys or nt.replace(" ", "") in keys:
             m = list(_SEPS.finditer(text))[cut - 1]
             return text[: m.start()].strip()
-    head = _norm(parts[0])
+    head = norm(parts[0])
     if head in keys or head.replace(" ", "") in keys:  # a site prefix
         m = _SEPS.search(text)
         return text[m.end():].strip()
@@ -259,12 +251,12 @@ def choose_headline(root, pm: PageMeta, site: str = ""):
     h1 = headline_element(root)
     h1_text = text_of(h1) if h1 is not None else ""
     if h1_text:
-        n1 = _norm(h1_text)
+        n1 = norm(h1_text)
         for m in metas:
-            nm = _norm(m)
-            if nm == n1 or _norm(strip_site_suffix(m, names)) == n1:
+            nm = norm(m)
+            if nm == n1 or norm(strip_site_suffix(m, names)) == n1:
                 return h1_text, "og", h1
-        if pm.title and _norm(strip_site_suffix(pm.title, names)) == n1:
+        if pm.title and norm(strip_site_suffix(pm.title, names)) == n1:
             return h1_text, "", h1
     if metas:
         return strip_site_suffix(metas[0], names), "og", h1
@@ -284,7 +276,7 @@ def _shown_title_part(root, parts: list[str]):
     """(text, element) of the part of ``<title>`` the page shows as its headline."""
     if len(parts) < 2:
         return "", None
-    want = {_norm(p): p for p in parts if len(p) > 15}
+    want = {norm(p): p for p in parts if len(p) > 15}
     if not want:
         return "", None
     body = root.find("body")
@@ -293,7 +285,7 @@ def _shown_title_part(root, parts: list[str]):
     for el in body.iter("h2", "h3", "b", "strong", "font", "span", "div", "td", "p"):
         t = (el.text or "").strip()
         if 15 < len(t) < 300:
-            n = _norm(text_of(el))
+            n = norm(text_of(el))
             if n in want:
                 return clean(text_of(el)), el
     return (max(parts, key=len), None) if max(len(p) for p in parts) > 30 else ("", None)

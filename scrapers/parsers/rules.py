@@ -12,7 +12,7 @@ dict) may name:
 - ``body``: the body: container(s) or paragraphs (a selector group such as
   ``p.article_abstract, div#article_body p`` keeps document order). Each block element
   (``p``, headings, ``li``, ``blockquote``…) is a paragraph, and so is text between blocks;
-  ``<br><br>`` splits a paragraph;
+  ``<br><br>`` splits a paragraph (:func:`scrapers.parsers.htmltools.paragraphs`);
 - ``caption``: the photo caption;
 - ``drop``: selectors of elements removed from the page once headline, date and caption
   were read, before the body is (share buttons, ads, related posts, the featured image
@@ -28,104 +28,31 @@ is the generic one (``generic:…`` too).
 The page is parsed once with lxml (no BeautifulSoup, no second parse); selectors are
 compiled to XPath once per parser, and the tree walks (in C) stay in lxml: Python only
 reads the headline, date, caption and body elements, never the menus, comments or footers.
+The page's ``<meta>``, JSON-LD and canonical link are read by
+:func:`scrapers.parsers.metadata.page_meta`, as for the other parsers.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml.cssselect import CSSSelector
 
-from scrapers.parsers.base import ParsedArticle, clean, site_for
+from scrapers.parsers.base import ParsedArticle, site_for
 from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date, publisher_from_dateline
 from scrapers.parsers.decode import decode_html
-from scrapers.parsers.generic import ensure_html, parse_document
+from scrapers.parsers.generic import GenericParser
+from scrapers.parsers.htmltools import ensure_html, inline_text, paragraphs, parse_document, remove
+from scrapers.parsers.metadata import PageMeta, page_meta
+from veille.core.textformat import clean
 
-__all__ = ["SiteRulesParser"]
+__all__ = ["SiteRulesParser", "RULE_KEYS"]
 
 RULE_KEYS = ("headline", "date", "body", "caption")
-BLOCK = frozenset("p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre section article header "
-                  "footer aside nav figure figcaption table thead tbody tr td th hr address main "
-                  "details summary center".split())
-SKIP = frozenset("script style noscript iframe template svg button select textarea input form object "
-                 "embed canvas video audio map".split())
-
-_JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
 def _sel(css: str | None) -> CSSSelector | None:
     return CSSSelector(css, translator="html") if css else None
-
-
-def _tag(el) -> str | None:
-    return el.tag.lower() if isinstance(el.tag, str) else None
-
-
-def inline_text(el) -> str:
-    """The text of ``el`` and its descendants, less scripts and the like."""
-    out = [el.text or ""] if _tag(el) not in SKIP else []
-    for child in el:
-        tag = _tag(child)
-        if tag is not None and tag not in SKIP:
-            out.append(" " if tag == "br" else inline_text(child))
-        out.append(child.tail or "")
-    return "".join(out)
-
-
-def paragraphs(el) -> list[str]:
-    """The paragraphs of a body element (see the module doc)."""
-    out: list[str] = []
-    buf: list[str] = []
-
-    def flush():
-        t = clean("".join(buf))
-        buf.clear()
-        if t:
-            out.append(t)
-
-    tag = _tag(el)
-    if tag in SKIP:
-        return out
-    buf.append(el.text or "")
-    last_br = False
-    for child in el:
-        ctag = _tag(child)
-        if ctag is None or ctag in SKIP:
-            pass
-        elif ctag == "br":
-            if last_br:
-                flush()
-            else:
-                buf.append(" ")
-            last_br = True
-        elif ctag in BLOCK:
-            flush()
-            out.extend(paragraphs(child))
-            last_br = False
-        else:
-            buf.append(inline_text(child))
-            last_br = False
-        tail = child.tail or ""
-        if tail.strip():
-            last_br = False
-        buf.append(tail)
-    flush()
-    return out
-
-
-def _drop(el) -> None:
-    """Remove ``el`` from its tree, keeping its tail text in place."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def _outermost(els: list) -> list:
@@ -140,6 +67,8 @@ class _Missing(Exception):
 
 class SiteRulesParser:
     """CSS rules for one site, generic extraction as fallback (see the module doc)."""
+
+    name = "rules"
 
     def __init__(self, selectors: Any = None, fallback=None):
         rules = {}
@@ -158,8 +87,6 @@ class SiteRulesParser:
     @property
     def fallback(self):
         if self._fallback is None:
-            from scrapers.parsers.generic import GenericParser
-
             self._fallback = GenericParser()
         return self._fallback
 
@@ -195,11 +122,12 @@ class SiteRulesParser:
 
     def _extract(self, root, url: str, site: str) -> ParsedArticle:
         missing = []
+        pm = page_meta(root)
         # headline
         el = self._first("headline", root)
         headline = clean(inline_text(el)) if el is not None else ""
         if not headline and self.sel["headline"] is None:
-            headline = _meta(root, "og:title") or next(
+            headline = pm.meta.get("og:title") or next(
                 (t for t in (clean(inline_text(h)) for h in root.iter("h1")) if t), "")
         if not headline:
             missing.append("headline")
@@ -220,7 +148,7 @@ class SiteRulesParser:
             if not published and dateline:
                 published = parse_french_date(dateline) or parse_date(dateline)
         if not published:
-            published = _page_date(root)
+            published = _page_date(pm)
         if not published:
             missing.append("date")
         # caption (read before the drops: it often sits in a dropped figure)
@@ -231,7 +159,7 @@ class SiteRulesParser:
         if self.sel["body"] is not None:
             for sel in self.drop:  # after headline, date and caption were read
                 for bad in sel(root):
-                    _drop(bad)
+                    remove(bad)
             hits = _outermost(self.sel["body"](root))
             for hit in hits:
                 paras.extend(paragraphs(hit))
@@ -240,11 +168,6 @@ class SiteRulesParser:
             missing.append("body")
         if missing:
             raise _Missing(", ".join(missing))
-        canonical = ""
-        for link in root.iter("link"):
-            if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-                canonical = link.get("href").strip()
-                break
         return ParsedArticle(
             url=url,
             title=f"{headline} - {site}",
@@ -254,30 +177,16 @@ class SiteRulesParser:
             paragraphs=paras,
             caption=caption,
             publisher=publisher_from_dateline(dateline),
-            rubric=_meta(root, "article:section"),
-            canonical_url=canonical or _meta(root, "og:url") or url,
+            rubric=pm.meta.get("article:section", ""),
+            canonical_url=pm.canonical or pm.meta.get("og:url") or url,
             method="rules",
         )
 
 
-def _meta(root, key: str) -> str:
-    head = root.find("head")
-    for m in (head if head is not None else root).iter("meta"):
-        if (m.get("property") or m.get("name") or "").strip().lower() == key:
-            return clean(m.get("content"))
-    return ""
-
-
-def _page_date(root):
+def _page_date(pm: PageMeta):
+    """The date the page's metadata states: ``<meta>`` first, then JSON-LD (ISO dates)."""
     for key in ("article:published_time", "og:published_time", "date", "dc.date"):
-        d = parse_iso_date(_meta(root, key))
+        d = parse_iso_date(pm.meta.get(key))
         if d:
             return d
-    for s in root.iter("script"):
-        if (s.get("type") or "").strip().lower() == "application/ld+json" and s.text:
-            m = _JSONLD_DATE.search(s.text)
-            if m and parse_iso_date(m.group(1)):
-                return parse_iso_date(m.group(1))
-    return None
-
-
+    return parse_iso_date(pm.jsonld.get("datePublished"))

@@ -11,8 +11,12 @@ Discovery has three ways in (see ../shared/docs/sources.md):
 Arguments: ``base_url`` points the whole spider at a replica or mirror
 (``-a base_url=http://127.0.0.1:8765``), ``max_pages`` bounds pagination per section,
 ``site`` overrides the site name written in line 1, ``source`` the name stored with each
-article. Sister sites are thin subclasses that change ``name``, ``site`` and
-``default_base_url``.
+article.
+
+Sister sites (``scrapy crawl acotonou``...) are subclasses that change only ``name``,
+``site`` and ``default_base_url``: one per row of the family's table,
+:data:`scrapers.parsers.abamako.FAMILY`, generated here (``AcotonouSpider``...) so that
+Scrapy's spider loader lists them. A new sister site is one row of that table.
 
 Re-crawls are conditional: known articles, feeds and listing pages are requested with
 the validators stored at their last fetch (If-None-Match / If-Modified-Since), and a 304
@@ -28,10 +32,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from scrapers.parsers.abamako import AbamakoParser
-from scrapers.spiders.base import NewsSpiderBase, _header, classify_failure
+from scrapers.parsers.abamako import FAMILY, AbamakoParser
+from scrapers.spiders.base import NewsSpiderBase
+from veille.core.errors import SpiderArgumentError
 
-__all__ = ["AbamakoSpider", "NEXT_WORDS", "classify_failure", "parse_id_ranges", "_header"]
+__all__ = ["AbamakoSpider", "NEXT_WORDS", "parse_id_ranges"]
 
 NEXT_WORDS = {"suivant", "suivante", "page suivante", "next", "»", "›", ">", ">>"}
 
@@ -44,24 +49,27 @@ def parse_id_ranges(spec: str) -> list[tuple[int, int]]:
             continue
         m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
         if not m:
-            raise ValueError(f"ids: {part!r} is not an id or a range like 290000-290500")
+            raise SpiderArgumentError(f"ids: {part!r} is not an id or a range like 290000-290500")
         lo = int(m.group(1))
         hi = int(m.group(2) or lo)
         if hi < lo:
-            raise ValueError(f"ids: range {part!r} runs backwards")
+            raise SpiderArgumentError(f"ids: range {part!r} runs backwards")
         ranges.append((lo, hi))
     if not ranges:
-        raise ValueError("ids: no id given")
+        raise SpiderArgumentError("ids: no id given")
     return ranges
+
+
+_HOME = FAMILY[0]  # abamako.com; the other rows are its sister sites
 
 
 class AbamakoSpider(NewsSpiderBase):
     """The aBamako CMS; the shared machinery (site, revisits, feeds, articles, failures)
     is :class:`~scrapers.spiders.base.NewsSpiderBase`."""
 
-    name = "abamako"
-    site = "abamako.com"  # the site name line 1 writes
-    default_base_url = "https://news.abamako.com"
+    name = _HOME.name  # "abamako"
+    site = _HOME.site  # the site name line 1 writes: "abamako.com"
+    default_base_url = _HOME.base_url
     feed_paths: tuple[str, ...] = ("/rss/rss.xml",)
     listing_paths: tuple[str, ...] = ("/", "/rubriques/depeches.asp")
     article_path = "/h/{id}.html"
@@ -89,7 +97,7 @@ class AbamakoSpider(NewsSpiderBase):
             self.discover = {"ids"} if ids else {"feed", "listing"}
         unknown = self.discover - {"feed", "listing", "ids"}
         if unknown:
-            raise ValueError(f"discover: unknown way(s) {sorted(unknown)}; use feed, listing, ids")
+            raise SpiderArgumentError(f"discover: unknown way(s) {sorted(unknown)}; use feed, listing, ids")
         self.parser = self.parser_class()
 
     # -- the site's URLs --------------------------------------------------------------
@@ -174,50 +182,20 @@ class AbamakoSpider(NewsSpiderBase):
                 yield self.listing_request(target, page + 1)
 
 
-# -- sister sites on the same CMS (site names per ../shared/docs/sources.md) -------------
-class AbidjanSpider(AbamakoSpider):
-    name = "abidjan"
-    site = "abidjan.net"
-    default_base_url = "https://news.abidjan.net"
+# -- sister sites on the same CMS: one class per row of FAMILY (AcotonouSpider, ...) -------
+def _sister_spiders() -> None:
+    for row in FAMILY:
+        if row.name == AbamakoSpider.name:
+            continue
+        cls_name = row.name.capitalize() + "Spider"
+        globals()[cls_name] = type(cls_name, (AbamakoSpider,), {
+            "name": row.name,
+            "site": row.site,
+            "default_base_url": row.base_url,
+            "__module__": __name__,
+            "__doc__": f"The aBamako CMS at {row.site} (a sister site of abamako.com).",
+        })
+        __all__.append(cls_name)
 
 
-class AcotonouSpider(AbamakoSpider):
-    name = "acotonou"
-    site = "acotonou.com"
-    default_base_url = "https://news.acotonou.com"
-
-
-class AouagaSpider(AbamakoSpider):
-    name = "aouaga"
-    site = "aouaga.com"
-    default_base_url = "https://news.aouaga.com"
-
-
-class AlomeSpider(AbamakoSpider):
-    name = "alome"
-    site = "alome.com"
-    default_base_url = "https://news.alome.com"
-
-
-class AniameySpider(AbamakoSpider):
-    name = "aniamey"
-    site = "aniamey.com"
-    default_base_url = "https://news.aniamey.com"
-
-
-class AdakarSpider(AbamakoSpider):
-    name = "adakar"
-    site = "adakar.com"
-    default_base_url = "https://news.adakar.com"
-
-
-class AlibrevilleSpider(AbamakoSpider):
-    name = "alibreville"
-    site = "alibreville.com"
-    default_base_url = "https://news.alibreville.com"
-
-
-class AbanguiSpider(AbamakoSpider):
-    name = "abangui"
-    site = "abangui.com"
-    default_base_url = "https://news.abangui.com"
+_sister_spiders()

@@ -50,12 +50,13 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from scrapers.feeds import FeedError, parse_feed
 from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
 from scrapers.middlewares import OffsiteRedirect
-from scrapers.parsers.base import NotAnArticle, looks_truncated
+from scrapers.parsers.base import looks_truncated
 from storage import Store
 from veille.core.clock import utcnow
+from veille.core.errors import NotAnArticle, SpiderArgumentError
 from veille.core.textformat import FormatError, content_hash
 
-__all__ = ["NewsSpiderBase", "classify_failure"]
+__all__ = ["NewsSpiderBase", "classify_failure", "header_value"]
 
 REVISIT = ("due", "all", "none")
 
@@ -104,16 +105,16 @@ class NewsSpiderBase(scrapy.Spider):
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         base = urlsplit(self.base_url)
         if base.scheme not in ("http", "https") or not base.hostname:
-            raise ValueError(f"base_url must be an http(s) URL, got {self.base_url!r}")
+            raise SpiderArgumentError(f"base_url must be an http(s) URL, got {self.base_url!r}")
         if base.username or base.password:
-            raise ValueError("base_url must not carry credentials")
+            raise SpiderArgumentError("base_url must not carry credentials")
         self._origin = (base.scheme, base.hostname, base.port)
         if site:
             self.site = site
         self.source = source or self.name
         self.max_pages = int(max_pages)
         if revisit not in REVISIT:
-            raise ValueError(f"revisit: {revisit!r}; use due, all or none")
+            raise SpiderArgumentError(f"revisit: {revisit!r}; use due, all or none")
         self.revisit = revisit
         self.known: dict[str, tuple[str | None, str | None, bool]] = {}
         self.page_validators: dict[str, tuple[str | None, str | None]] = {}
@@ -228,8 +229,8 @@ class NewsSpiderBase(scrapy.Spider):
             url=response.url,
             kind=response.meta.get("veille_kind"),
             status=response.status,
-            etag=_header(headers, b"ETag"),
-            last_modified=_header(headers, b"Last-Modified"),
+            etag=header_value(headers, b"ETag"),
+            last_modified=header_value(headers, b"Last-Modified"),
             fetched_at=utcnow(),
         )
 
@@ -265,8 +266,8 @@ class NewsSpiderBase(scrapy.Spider):
     def parse_article(self, response):
         if response.status == 304:
             headers = response.headers
-            return [NotModifiedItem(url=response.url, etag=_header(headers, b"ETag"),
-                                    last_modified=_header(headers, b"Last-Modified"), fetched_at=utcnow())]
+            return [NotModifiedItem(url=response.url, etag=header_value(headers, b"ETag"),
+                                    last_modified=header_value(headers, b"Last-Modified"), fetched_at=utcnow())]
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         try:
             art = self.parser.parse(response.body, response.url, content_type, site=self.site)
@@ -297,8 +298,8 @@ class NewsSpiderBase(scrapy.Spider):
                 text=text,
                 content_hash=content_hash(text),
                 fetched_at=utcnow(),
-                etag=_header(headers, b"ETag"),
-                last_modified=_header(headers, b"Last-Modified"),
+                etag=header_value(headers, b"ETag"),
+                last_modified=header_value(headers, b"Last-Modified"),
             )
         ]
 
@@ -319,8 +320,7 @@ class NewsSpiderBase(scrapy.Spider):
         return [self.skip(url, kind, reason, detail, status)]
 
 
-
-
-def _header(headers, name: bytes) -> str | None:
+def header_value(headers, name: bytes) -> str | None:
+    """A response header's value as text (``ETag``, ``Last-Modified``), None when absent."""
     value = headers.get(name)
     return value.decode("latin-1") if value else None

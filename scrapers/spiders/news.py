@@ -19,9 +19,12 @@ Ways in (``-a discover=feed,sitemap,listing``, default: all the entry configures
 
 An article is a link on the site (``base_url``'s host or a subdomain of ``site``) whose
 ``path?query`` matches ``article_pattern`` when the source has one; fragments and
-``utm_*`` parameters are dropped so that one article has one URL. Pages are parsed by
+``utm_*`` parameters are dropped so that one article has one URL. The parser is the
+registry's for a configured source (:func:`scrapers.parsers.registry.source_parser`):
 :class:`~scrapers.parsers.rules.SiteRulesParser` with the entry's ``selectors`` (method
-``rules``), falling back to the generic extractor (``generic:…``).
+``rules``, falling back to the generic extractor: ``generic:…``); without selectors, the
+coded parser of the source's host if there is one (an aBamako sister site), else the
+generic extractor (``generic:…``).
 
 Everything else is the aBamako spider's machinery (:class:`NewsSpiderBase`): ``base_url``
 points the crawl at a replica or mirror (configured URLs and links to the real host are
@@ -39,9 +42,10 @@ from urllib.parse import parse_qsl, urldefrag, urlencode, urlsplit
 
 from scrapers.feeds import FeedError, parse_feed
 from scrapers.parsers.base import site_name
-from scrapers.parsers.rules import SiteRulesParser
+from scrapers.parsers.registry import source_parser
 from scrapers.sources import builtin_names, resolve_source
 from scrapers.spiders.base import NewsSpiderBase, classify_failure
+from veille.core.errors import SpiderArgumentError
 
 __all__ = ["NewsSpider"]
 
@@ -69,11 +73,12 @@ class NewsSpider(NewsSpiderBase):
         super().__init__(*args, **kwargs)
         name = source or self.source_name
         if not name:
-            raise ValueError("news: which source? give -a source=NAME (a [[sources]] name of the config)")
+            raise SpiderArgumentError("news: which source? give -a source=NAME (a [[sources]] name of the config)")
         self.config_path = config
         self.source_config = cfg = resolve_source(name, config, builtin=self.source_name)
         self.default_base_url = cfg.base_url
-        self.site = cfg.site or site_name(urlsplit(cfg.base_url).hostname or "")
+        host = urlsplit(cfg.base_url).hostname or ""
+        self.site = cfg.site or site_name(host)
         self.setup_site(base_url, site, name, max_pages, revisit)
         self.article_re = re.compile(cfg.article_pattern) if cfg.article_pattern else None
         configured = {w for w, on in zip(WAYS, (cfg.feeds, cfg.sitemaps, cfg.listings)) if on}
@@ -81,10 +86,10 @@ class NewsSpider(NewsSpiderBase):
             self.discover = {d.strip() for d in discover.split(",") if d.strip()}
             unknown = self.discover - set(WAYS)
             if unknown:
-                raise ValueError(f"discover: unknown way(s) {sorted(unknown)}; use {', '.join(WAYS)}")
+                raise SpiderArgumentError(f"discover: unknown way(s) {sorted(unknown)}; use {', '.join(WAYS)}")
         else:
             self.discover = configured
-        self.parser = SiteRulesParser(cfg.selectors)
+        self.parser = source_parser(host, cfg.selectors)
 
     # -- the site's URLs --------------------------------------------------------------
     def configured_url(self, url: str) -> str | None:

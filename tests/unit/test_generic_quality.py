@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.parsers.base import NotAnArticle
 from scrapers.parsers.generic import GenericParser, body_problem, is_boilerplate_line
+from veille.core.errors import NotAnArticle
 from veille.core.textformat import read
 
 PAGES = Path(__file__).resolve().parents[1] / "pages" / "generic"

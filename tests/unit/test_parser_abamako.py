@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scrapers.parsers.abamako import AbamakoParser
-from scrapers.parsers.base import NotAnArticle
+from veille.core.errors import NotAnArticle
 from veille.core.textformat import read
 
 ROOT = Path(__file__).resolve().parents[2]

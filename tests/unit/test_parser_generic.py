@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from scrapers.parsers import generic
-from scrapers.parsers.base import NotAnArticle
-from scrapers.parsers.generic import GenericParser, find_dateline, is_credit_line, page_meta, parse_document
+from scrapers.parsers.generic import GenericParser
+from scrapers.parsers.htmltools import is_credit_line, parse_document
+from scrapers.parsers.metadata import find_dateline, page_meta
+from veille.core.errors import NotAnArticle
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 GENERIC = (PAGES / "generic_news.html").read_bytes()

@@ -9,7 +9,8 @@ import pytest
 from lxml import etree
 from scrapy.utils.test import get_crawler
 
-from scrapers.parsers.rules import SiteRulesParser, paragraphs
+from scrapers.parsers.htmltools import paragraphs
+from scrapers.parsers.rules import SiteRulesParser
 from scrapers.sources import builtin_config, resolve_source
 from scrapers.spiders.news import NewsSpider
 from veille.config import ConfigError, Selectors, parse_config

@@ -92,3 +92,17 @@ def test_user_agent_names_the_project_and_contact():
     assert mw.user_agent.startswith("veille/") and "https://example.org/contact" in mw.user_agent
     assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
     assert 0 < settings.getint("DOWNLOAD_MAXSIZE") <= 10 * 1024 * 1024
+
+
+def test_every_family_site_has_a_spider():
+    """One spider per row of the family's table, found by Scrapy's spider loader."""
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    from scrapers.parsers.abamako import FAMILY
+
+    loader = SpiderLoader(Settings({"SPIDER_MODULES": ["scrapers.spiders"]}))
+    for row in FAMILY:
+        cls = loader.load(row.name)
+        assert issubclass(cls, AbamakoSpider)
+        assert (cls.name, cls.site, cls.default_base_url) == (row.name, row.site, row.base_url)

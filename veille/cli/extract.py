@@ -9,7 +9,8 @@ the bytes veille would store (no trailing newline), and the method on stderr::
     veille extract page.html --url URL --json          # parts, method, date source, ...
     curl -s URL | veille extract - --url URL
 
-``--parser auto`` (default) takes the aBamako parser for aBamako-family URLs or markup
+``--parser auto`` (default) takes the parser the registry gives
+(:mod:`scrapers.parsers.registry`): the aBamako parser for aBamako-family URLs or markup
 (``FullArticleTexte``), the generic parser otherwise. Exit status: 0 with a text, 1 when
 the page cannot be read or gives no article (the reason on stderr), 2 for bad usage.
 """
@@ -19,43 +20,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from urllib.parse import urlsplit
 
-from scrapers.parsers.base import NotAnArticle, site_for
-from veille.core.textformat import FormatError
+from scrapers.parsers.base import site_for
+from scrapers.parsers.registry import NAMED, parser_for
+from veille.core.errors import FormatError, NotAnArticle
 
-__all__ = ["main", "choose_parser", "ABAMAKO_FAMILY"]
-
-# the sites of the aBamako CMS network (shared/docs/sources.md)
-ABAMAKO_FAMILY = (
-    "abamako.com", "abidjan.net", "aouaga.com", "acotonou.com", "alome.com", "aniamey.com",
-    "adakar.com", "alibreville.com", "abangui.com",
-)
-_ABAMAKO_MARKUP = (b"fullarticletexte", b"fontarticlemaintitle")
-
-
-def _is_abamako(url: str, body: bytes) -> bool:
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        host = ""
-    if any(host == d or host.endswith("." + d) for d in ABAMAKO_FAMILY):
-        return True
-    low = body[:2_000_000].lower()
-    return all(m in low for m in _ABAMAKO_MARKUP)
+__all__ = ["main", "choose_parser"]
 
 
 def choose_parser(name: str, url: str, body: bytes):
-    """The parser object for ``--parser`` ``name`` (auto, abamako, generic)."""
+    """The parser object for ``--parser`` ``name``: ``auto`` asks the registry
+    (:func:`scrapers.parsers.registry.parser_for`), any other is a parser's name."""
     if name == "auto":
-        name = "abamako" if _is_abamako(url, body) else "generic"
-    if name == "abamako":
-        from scrapers.parsers.abamako import AbamakoParser
-
-        return AbamakoParser()
-    from scrapers.parsers.generic import GenericParser
-
-    return GenericParser()
+        return parser_for(url, body)
+    return NAMED[name]()
 
 
 def _read(path: str) -> bytes:
@@ -78,7 +56,7 @@ def main(argv=None) -> int:
     ap.add_argument("page", help="the saved HTML page, or - for stdin")
     ap.add_argument("--url", required=True, help="the URL the page was fetched from")
     ap.add_argument("--site", help="the site name for line 1 (default: from the URL's host)")
-    ap.add_argument("--parser", choices=("auto", "abamako", "generic"), default="auto",
+    ap.add_argument("--parser", choices=("auto", *NAMED), default="auto",
                     help="which parser (default auto: aBamako for its family, else generic)")
     ap.add_argument("--content-type", default="text/html",
                     help="the Content-Type the server sent (charset, if any, is used)")

@@ -39,6 +39,7 @@ __all__ = [
     "DurationError",
     "UnknownSource",
     "RunIdError",
+    "SpiderArgumentError",
 ]
 
 
@@ -150,3 +151,8 @@ class UnknownSource(VeilleError, ValueError):
 
 class RunIdError(DistributedError, ValueError):
     """A ``VEILLE_RUN_ID`` that cannot name Redis keys."""
+
+
+class SpiderArgumentError(VeilleError, ValueError):
+    """A spider argument (``scrapy crawl NAME -a key=value``) that cannot be used: a bad
+    ``base_url``, id range, discovery way or revisit policy, a missing source."""
