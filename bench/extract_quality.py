@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scrapers.parsers.abamako import AbamakoParser  # noqa: E402
-from scrapers.parsers.base import NotAnArticle  # noqa: E402
+from veille.core.errors import NotAnArticle  # noqa: E402
 from scrapers.parsers.generic import GenericParser  # noqa: E402
 from veille.core.textformat import clean, read  # noqa: E402
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from veille.core.textformat import TextParts, clean, write
-from veille.core.errors import NotAnArticle
+from veille.core.textformat import TextParts, write
 
 
 @dataclass
@@ -62,7 +61,7 @@ def site_name(host: str) -> str:
     return host
 
 
-__all__ = ["NotAnArticle", "ParsedArticle", "site_name", "site_for", "looks_truncated", "clean"]
+__all__ = ["ParsedArticle", "site_name", "site_for", "looks_truncated"]
 
 
 def site_for(url: str, site: str | None = None) -> str:

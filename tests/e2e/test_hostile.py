@@ -230,7 +230,7 @@ PARSE = r"""
 import resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from scrapers.parsers.abamako import AbamakoParser
-from scrapers.parsers.base import NotAnArticle
+from veille.core.errors import NotAnArticle
 body = sys.stdin.buffer.read()
 try:  # imports done lazily by the parser (trafilatura...) are not the page's cost
     AbamakoParser().parse(b"<html><head><title>t</title></head><body><p>warm up</p></body></html>",
