@@ -146,12 +146,7 @@ def load_corpus(folder: Path) -> list[dict]:
 
 
 def _accepts_fallback_date() -> bool:
-    try:
-        from scrapers.parsers.generic import GenericParser
-
-        return "fallback_date" in inspect.signature(GenericParser.parse).parameters
-    except Exception:  # pragma: no cover
-        return False
+    return "fallback_date" in inspect.signature(veille_extract.extract).parameters
 
 
 def run_veille(page: dict, today: dt.date, fallback: bool) -> dict:

@@ -37,15 +37,19 @@ def choose_parser(name: str, url: str, body: bytes):
 
 
 def extract(body: bytes, url: str, *, parser: str = "auto", content_type: str | None = "text/html",
-            site: str | None = None, body_only: bool = False):
+            site: str | None = None, body_only: bool = False, fallback_date=None):
     """(article, parser object) for a page, as ``veille extract`` computes it.
 
     Raises NotAnArticle like the parser does. ``body_only``: only the paragraphs are
-    wanted (what ``--body-only`` prints). Benchmarks call this, so they measure the
-    command's own path.
+    wanted (what ``--body-only`` prints), so a page without a date still gives them
+    (``published`` is then None). Benchmarks call this, so they measure the command's
+    own path. ``fallback_date``: the month of line 1 for a page without a date.
     """
     p = choose_parser(parser, url, body)
-    return p.parse(body, url, content_type, site=site), p
+    kw = {"require_date": False} if body_only else {}
+    if fallback_date is not None:
+        kw["fallback_date"] = fallback_date
+    return p.parse(body, url, content_type, site=site, **kw), p
 
 
 def _read(path: str) -> bytes:
@@ -89,11 +93,13 @@ def main(argv=None) -> int:
     except NotAnArticle as exc:
         _err(f"not an article: {exc.reason}" + (f": {exc.detail}" if exc.detail else ""))
         return 1
-    try:
-        text = art.text()
-    except FormatError as exc:
-        _err(f"no text: {exc}")
-        return 1
+    text = ""
+    if not args.body_only:
+        try:
+            text = art.text()
+        except FormatError as exc:
+            _err(f"no text: {exc}")
+            return 1
 
     method = art.method or type(parser).__name__
     if args.json:
