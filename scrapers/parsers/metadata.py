@@ -47,7 +47,8 @@ class PageMeta:
     title: str = ""  # <title> as written, white space collapsed
     meta: dict = field(default_factory=dict)  # og:title, og:description, article:published_time ...
     canonical: str = ""
-    jsonld: dict = field(default_factory=dict)  # headline, datePublished, articleSection, publisher
+    jsonld: dict = field(default_factory=dict)  # headline, datePublished, articleSection, publisher,
+    # articleBody
 
 
 _META_KEYS = {
@@ -116,6 +117,10 @@ def _collect_jsonld(data, out: dict) -> None:
                 if isinstance(v, (list, dict)):
                     stack.append(v)
 
+    bodies = [d.get("articleBody") for d in found if _is_article(d)]
+    bodies = [b for b in bodies if isinstance(b, str) and b.strip()]
+    if bodies and "articleBody" not in out:
+        out["articleBody"] = max(bodies, key=len)  # as written: line breaks are paragraphs
     for d in sorted(found, key=lambda d: not _is_article(d)):
         for k in ("datePublished", "dateCreated", "headline", "articleSection"):
             v = d.get(k)
@@ -187,15 +192,17 @@ def markup_published(root: etree._Element):
     return None, ""
 
 
-def htmldate_published(html_text: str):
-    """(date, "htmldate") from htmldate's conservative search; (None, "") without it."""
+def htmldate_published(html_text):
+    """(date, "htmldate") from htmldate's conservative search; (None, "") without it.
+
+    ``html_text``: the page, or its tree (htmldate works on a copy)."""
     try:
         from htmldate import find_date  # noqa: PLC0415 - a trafilatura dependency
     except Exception:  # pragma: no cover
         return None, ""
     try:
-        v = find_date(html_text[:1_500_000], original_date=True, extensive_search=False,
-                      outputformat="%Y-%m-%d")
+        page = html_text[:1_500_000] if isinstance(html_text, str) else html_text
+        v = find_date(page, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
     except Exception:
         return None, ""
     d = parse_iso_date(v) if v else None
