@@ -51,7 +51,8 @@ The lead picture's caption (``figcaption``, ``.wp-caption-text``, ``legende`` ..
 to ``caption``, its credit cut off. A standfirst kept apart from the body markup
 (``.chapo``, ``.article_abstract``, ``.t-content__chapo``) is the first paragraph.
 
-Headline, date and dateline come from :mod:`scrapers.parsers.metadata`;
+The headline comes from :mod:`scrapers.parsers.headline`, date and dateline from
+:mod:`scrapers.parsers.metadata` (:func:`~scrapers.parsers.metadata.publication_date`);
 ``extra["date_source"]`` says which source gave the date.
 
 Line 1 is ``<headline> - <site>`` (the text format's rule for non-aBamako sources) unless
@@ -66,7 +67,7 @@ Reading, text, paragraphs, removal and the furniture vocabulary it shares with t
 parsers are in :mod:`scrapers.parsers.htmltools`; the page's furniture in
 :mod:`scrapers.parsers.furniture` (words, lines, body checks) and
 :mod:`scrapers.parsers.pagemarks` (marking, the lines only furniture holds); metadata in
-:mod:`scrapers.parsers.metadata`.
+:mod:`scrapers.parsers.metadata` and :mod:`scrapers.parsers.headline`.
 """
 
 from __future__ import annotations
@@ -83,17 +84,14 @@ from lxml import html as lxml_html
 from scrapers.parsers.base import ParsedArticle, site_for
 from scrapers.parsers.decode import decode_html
 from scrapers.parsers.furniture import MIN_BODY_CHARS, body_problem, is_boilerplate_line, text_len, text_weight
+from scrapers.parsers.headline import choose_headline
 from scrapers.parsers.htmltools import ensure_html, norm, parse_document, remove, text_of
 from scrapers.parsers.metadata import (
     PageMeta,
-    choose_headline,
     find_dateline,
     find_near_dateline,
-    htmldate_published,
-    markup_published,
-    meta_published,
-    near_headline_date,
     page_meta,
+    publication_date,
 )
 from scrapers.parsers.dates import parse_french_date, publisher_from_dateline
 from scrapers.parsers.pagemarks import MarkedPage, paragraphs_of
@@ -312,18 +310,9 @@ class GenericParser:
         extra["body_method"] = body_src
         extra["tried"] = list(cands.tried)
 
-        published, date_src = None, ""
-        if dateline:
-            published, date_src = parse_french_date(dateline), "dateline"
-        if not published:
-            published, date_src = meta_published(pm)
-        if not published:
-            published, date_src = htmldate_published(
-                root if isinstance(root, lxml_html.HtmlElement) else html_text)
-        if not published:
-            published, date_src = markup_published(root)
-        if not published:
-            published, date_src = near_headline_date(root, h1)
+        published, date_src = publication_date(
+            root, pm, h1, dateline, root if isinstance(root, lxml_html.HtmlElement) else html_text,
+            dateline_first=self.find_dateline is True)
         if not published and fallback_date is not None:
             published, date_src = fallback_date, "first_seen"
         if not published and require_date:
