@@ -26,6 +26,8 @@ below trafilatura's; ``better`` the reverse. ``head``: veille's headline equals 
 corpus title (case, white space, HTML entities, quotes and dashes normalised), over the
 pages that have a title; ``month``: the month of line 1 equals the corpus date's, over
 the pages that have a date. ``ms``: median milliseconds per page, one thread.
+``--trafilatura-metadata`` fills the same two columns for trafilatura's own title and
+date (``bare_extraction(with_metadata=True)``, an extra pass, not timed).
 
 Language: the page's ``<html lang>``, else ``Content-Language``, else ``og:locale``, else
 ``unknown``. Split: ``dev`` holds the pages whose URL's SHA-1 falls in the first 60 of 100
@@ -75,7 +77,7 @@ _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´\"“”„‟″«�
 
 
 def norm_title(text: str) -> str:
-    t = html.unescape(html.unescape(text or "")).translate(_QUOTES)
+    t = re.sub("[\u00ad\u200b\u2060\ufeff]", "", html.unescape(html.unescape(text or ""))).translate(_QUOTES)
     return squash(t).casefold().strip(" .:")
 
 
@@ -165,12 +167,20 @@ def run_veille(page: dict, today: dt.date, fallback: bool) -> dict:
     return {"text": body_text, "method": method, "headline": headline, "month": month, "ms": ms}
 
 
-def run_trafilatura(page: dict) -> dict:
+def run_trafilatura(page: dict, metadata: bool = False) -> dict:
     import trafilatura
 
     t0 = time.perf_counter()
     text = trafilatura.extract(page["body"], url=page["url"]) or ""
-    return {"text": text, "ms": 1000 * (time.perf_counter() - t0)}
+    out = {"text": text, "ms": 1000 * (time.perf_counter() - t0)}
+    if metadata:  # trafilatura's own title and date, untimed, for comparison
+        try:
+            doc = trafilatura.bare_extraction(page["body"], url=page["url"], with_metadata=True)
+        except Exception:
+            doc = None
+        out["headline"] = (getattr(doc, "title", "") or "") if doc is not None else ""
+        out["month"] = ((getattr(doc, "date", "") or "")[:7]) if doc is not None else ""
+    return out
 
 
 def aggregate(rows: list[dict]) -> dict:
@@ -194,6 +204,11 @@ def aggregate(rows: list[dict]) -> dict:
     out["n_head"] = len(titled)
     out["month"] = (sum(r["month_ok"] for r in dated) / len(dated)) if dated else None
     out["n_month"] = len(dated)
+    if rows and "headline" in rows[0]["trafilatura"]:
+        out["t_head"] = (sum(norm_title(r["trafilatura"]["headline"]) == norm_title(r["title"])
+                             for r in titled) / len(titled)) if titled else None
+        out["t_month"] = (sum(r["trafilatura"]["month"] == r["date"][:7] for r in dated) / len(dated)) \
+            if dated else None
     return out
 
 
@@ -204,7 +219,8 @@ def fmt_row(label: str, a: dict) -> list[str]:
         f"{label:<16} {a['pages']:>5}  veille      {v['P']:.3f} {v['R']:.3f} {v['F1']:.3f} {v['F1_page']:.3f} "
         f"{v['below']:>4} {a['worse']:>5} {a['better']:>6} {pct(a['head'])} {pct(a['month'])} {v['ms']:7.1f}",
         f"{'':<16} {'':>5}  trafilatura {t['P']:.3f} {t['R']:.3f} {t['F1']:.3f} {t['F1_page']:.3f} "
-        f"{t['below']:>4} {'':>5} {'':>6} {'':>5} {'':>5} {t['ms']:7.1f}",
+        f"{t['below']:>4} {'':>5} {'':>6} {pct(a['t_head']) if 't_head' in a else '':>5} "
+        f"{pct(a['t_month']) if 't_month' in a else '':>5} {t['ms']:7.1f}",
     ]
 
 
@@ -222,6 +238,8 @@ def main(argv=None) -> int:
     ap.add_argument("--worst", type=int, default=0,
                     help="list the N pages where veille falls furthest below trafilatura")
     ap.add_argument("--out", help="write per-page results (JSON) here")
+    ap.add_argument("--trafilatura-metadata", action="store_true",
+                    help="also score trafilatura's own title and date (an extra, untimed pass)")
     args = ap.parse_args(argv)
 
     if not args.corpus:
@@ -246,7 +264,7 @@ def main(argv=None) -> int:
     for page in pages:
         item = page["item"]
         v = run_veille(page, today, fallback)
-        t = run_trafilatura(page)
+        t = run_trafilatura(page, args.trafilatura_metadata)
         for res in (v, t):
             res["counts"] = snippet_counts(res["text"], item)
             res["f1"], res["acc"] = page_scores(res["counts"])
