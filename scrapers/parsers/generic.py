@@ -59,7 +59,7 @@ Line 1 is ``<headline> - <site>`` (the text format's rule for non-aBamako source
 ``page_title=True``, which keeps the page's ``<title>`` as written (the aBamako rule).
 
 Cost: one lxml parse (``lxml.html`` element classes chosen in C, so trafilatura takes the
-tree as is), one pass of text statistics, one trafilatura pass: about 1.6 times
+tree as is), one pass of text statistics, one trafilatura pass: about 1.8 times
 trafilatura alone on real pages (``bench/extract_real.py``). It is the fallback, not the
 fast path.
 
