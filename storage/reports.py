@@ -17,7 +17,7 @@ __all__ = ["CRAWL_COUNTS", "CRAWL_KEYS", "crawl_row", "last_ended_crawl", "skip_
            "store_counts", "last_crawls", "skips_by_reason", "latest_articles"]
 
 CRAWL_COUNTS = ("fetched", "new", "updated", "unchanged", "duplicate", "skipped", "failed",
-                "not_modified")
+                "not_modified", "links_found", "pages_not_modified")
 CRAWL_KEYS = ("id", "source", "status", "finish_reason", "started_at", "finished_at",
               *CRAWL_COUNTS, "flagged_at")
 

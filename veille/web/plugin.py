@@ -31,7 +31,10 @@ environment where veille is installed loads it, ``veille serve`` included.
     ``2026-11-27 17:13`` (the full value in the tooltip).
 
 - ``extra_css_urls`` + ``register_routes``: ``/-/veille.css`` (green/red, layout of the
-  cells). ``menu_links``: the main queries in Datasette's menu.
+  cells); the briefing ``/veille/briefing`` (:mod:`veille.web.briefing`) and its Atom
+  feeds ``/veille/briefing.atom`` (:mod:`veille.web.atom`). ``prepare_jinja2_environment``:
+  veille's templates (``templates/``: the briefing page, the article history) before
+  Datasette's. ``menu_links``: the briefing and the main queries in Datasette's menu.
 - ``register_facet_classes``: a ``month`` facet (``_facet_month=published``, or
   ``{month: published}`` in metadata) grouping ISO dates by ``YYYY-MM``; choosing a month
   filters with ``column__startswith=YYYY-MM``.
@@ -50,6 +53,7 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import Response
 
 CSS_PATH = Path(__file__).resolve().parent / "static" / "veille.css"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 SNIPPET_OPEN, SNIPPET_CLOSE = "\ue000", "\ue001"
 CONTEXT_CHARS = 160  # unchanged lines of a unified diff are cut to this many characters
 
@@ -187,7 +191,7 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     if column == "diff" and isinstance(value, str) and value.startswith(("--- ", "+++ ", "@@")):
         return render_unified(value)
-    if column == "diff_html" and isinstance(value, str):
+    if column in ("diff_html", "full_html") and isinstance(value, str):
         return sanitize_diff_html(value)
     if table is None:  # canned and arbitrary queries
         if isinstance(value, str) and _ISO_TIME.match(value):
@@ -228,7 +232,20 @@ async def _css(request, datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/veille\.css$", _css)]
+    from veille.web import DB_NAME, atom, briefing
+
+    return [(r"^/-/veille\.css$", _css),
+            (rf"^/{DB_NAME}/briefing$", briefing.page),  # the morning briefing (veille/web/briefing.py)
+            (rf"^/{DB_NAME}/briefing\.atom$", atom.feed)]  # its Atom feeds (veille/web/atom.py)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    """veille's templates (``veille/web/templates``: the briefing, the article history)
+    before Datasette's own."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), env.loader])
 
 
 @hookimpl
@@ -239,6 +256,7 @@ def menu_links(datasette):
         return []
     q = lambda name: datasette.urls.query(DB_NAME, name)  # noqa: E731
     return [
+        {"href": datasette.urls.path(f"/{DB_NAME}/briefing"), "label": "Briefing"},
         {"href": q("latest_flags"), "label": "Latest flags"},
         {"href": q("new_today"), "label": "New today"},
         {"href": q("updated_articles"), "label": "Updated articles"},
