@@ -100,7 +100,7 @@ def test_flags_diff_and_dashboard_in_chromium(server, tmp_path):
     assert f'<ins class="vd-add">+{NEW_BODY[0]}</ins>' in dom
 
     dom = browse(f"{base}/-/dashboards/veille", SHOTS / "dashboard.png", tmp_path, 1700)
-    assert "Articles per day, by source" in dom and "Flags per day, by topic" in dom
+    assert "Articles by publication day, by source" in dom and "Flags by the day they were raised" in dom
     # the charts were drawn by vega-embed (one canvas each), the metrics filled in
     assert dom.count('class="marks"') == 5
     articles = one(db, "SELECT count(*) FROM articles")

@@ -141,11 +141,9 @@ def summary(store, titles: int = 5) -> str:
 # --------------------------------------------------------------------------- topics, flags
 
 def _query_error(prog: str, name: str, query: str, exc) -> int:
-    msg = f"bad query for topic {name!r}: {exc}"
-    col = getattr(exc, "column", None)
-    if col:
-        msg += f"\n    {query}\n    {' ' * (col - 1)}^"
-    return _fail(prog, msg, 2)
+    from veille.topics import explain_error
+
+    return _fail(prog, explain_error(exc, query, f"query for topic {name!r}"), 2)
 
 
 def cmd_topics_add(args) -> int:

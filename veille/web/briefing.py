@@ -194,10 +194,11 @@ async def page(request, datasette):
     topic = (args.get("topic") or "").strip() or None
     backfill = args.get("backfill") in ("1", "on", "true", "yes")
     errors = []
+    if last_visit is None and key in ("last-visit", "24h") and not args.get("since") \
+            or key == "last-visit" and last_visit is None:
+        errors.append("This is your first visit from this browser: showing the last 24 hours.")
     if key == "last-visit":
         since = last_visit or now - dt.timedelta(days=1)
-        if last_visit is None:
-            errors.append("This is your first visit from this browser: showing the last 24 hours.")
     else:
         try:
             since = clock.parse_since(key, now)

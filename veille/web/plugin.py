@@ -11,8 +11,11 @@ environment where veille is installed loads it, ``veille serve`` included.
     every paragraph of the new version.
   - ``veille_text_html(text)``: a whole text as escaped ``<p>`` paragraphs.
   - ``veille_fts(q)``: a search box string made into an FTS5 MATCH expression, with the
-    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*);
-    whatever does not parse is searched as plain words, so a search never errors.
+    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*); a
+    query that does not parse matches nothing and the search page shows the parser's
+    message (:mod:`veille.web.search`), so a search never errors.
+  - ``veille_snippet(text, q)``: the search's snippet around the query's terms, never the
+    text format's line 1 (:func:`veille.web.search.snippet_markers`).
 
 - ``render_cell``:
 
@@ -90,24 +93,11 @@ def text_html(text) -> str | None:
     return "\n".join(f"<p>{html.escape(u)}</p>" for u in units(text))
 
 
-_FTS_WORD = re.compile(r"\w+", re.UNICODE)
-
-
 def fts_query(q) -> str:
-    """A safe FTS5 MATCH expression for a search box string (see the module docstring)."""
-    q = (q or "").strip()
-    if not q:
-        return '""'
-    from veille.topics import QueryError, parse_query
+    """The FTS5 MATCH expression of a search box string (:func:`veille.web.search.fts_match`)."""
+    from veille.web.search import fts_match
 
-    try:
-        expr = parse_query(q).to_fts5()
-    except QueryError:
-        expr = None
-    if expr:
-        return expr
-    words = _FTS_WORD.findall(q)
-    return " ".join(f'"{w}"' for w in words) if words else '""'
+    return fts_match(q)
 
 
 @hookimpl
@@ -116,6 +106,16 @@ def prepare_connection(conn):
     conn.create_function("veille_diff_html", 3, diff_html, deterministic=True)
     conn.create_function("veille_text_html", 1, text_html, deterministic=True)
     conn.create_function("veille_fts", 1, fts_query, deterministic=True)
+    from veille.web.search import snippet_markers
+
+    conn.create_function("veille_snippet", 2, snippet_markers, deterministic=True)
+
+
+@hookimpl
+def extra_template_vars():
+    from veille.web.search import query_problem
+
+    return {"veille_query_problem": query_problem}  # templates/query-veille-search.html
 
 
 # ----------------------------------------------------------------------------- cells
