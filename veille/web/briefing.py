@@ -63,7 +63,7 @@ def readable_url(url: str | None, width: int = 70) -> str:
     host = (parts.hostname or "").removeprefix("www.")
     if parts.port and parts.port not in (80, 443):
         host += f":{parts.port}"
-    path = unquote(parts.path).strip("/")
+    path = unquote(parts.path).strip("/") + (f"?{unquote(parts.query)}" if parts.query else "")
     label = f"{host} › {path}" if path else host
     return label if len(label) <= width else label[: width - 1] + "…"
 
