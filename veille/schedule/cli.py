@@ -24,8 +24,9 @@ Decisions:
   only news and errors). ``--revisit``/``--retry`` pass ``-a revisit=``/``-a retry=`` to
   every crawl of the run (a one-off full check). Exit status (:data:`EPILOG`): 0 ok, 1
   failure (the run could not be done), 2 bad input (config, options; a ``[distributed]``
-  config without a Redis URL or scrapy-redis too), 3 the run was done but a source's crawl
-  failed. A second overlapping run prints "another run is in progress; exiting" on stderr
+  config without a Redis URL or scrapy-redis too), 3 the run was done but a source failed
+  (its crawl failed, or the report's health check names it: site unreachable, no
+  articles, a layout change). A second overlapping run prints "another run is in progress; exiting" on stderr
   and exits 0.
 - Each program shows its own name and options: ``veille run --help`` has no ``--once``
   (it is implied), ``veille watch --help`` no ``--once``/``--all``/``--quiet``.
@@ -99,10 +100,11 @@ def run_once(runner: Runner, sources: list[SourceConfig], crawl_all: bool) -> in
                 continue
             if row is not None:
                 crawls.append(row)
-        runner.flag_and_report(crawls)
+        report = runner.flag_and_report(crawls) or {}
         if broken:
             return EXIT_FAILURE
-        return EXIT_SOURCE_FAILED if any(c["status"] == "failed" for c in crawls) else EXIT_OK
+        failed = any(c["status"] == "failed" for c in crawls) or report.get("health")
+        return EXIT_SOURCE_FAILED if failed else EXIT_OK
     finally:
         runner.kill_children()
         for s, h in old.items():
@@ -252,7 +254,8 @@ DESCRIPTIONS = {
              "SIGTERM or SIGINT. SIGHUP (or editing the config file) reloads the config.",
 }
 EPILOG = ("exit status: 0 ok; 1 failure (the run could not be done: store unwritable, a crash); "
-          "2 bad input (config, options); 3 the run was done but a source's crawl failed")
+          "2 bad input (config, options); 3 the run was done but a source failed (its crawl failed, "
+          "or the health check names it: no articles, a layout change)")
 
 
 def parser(mode: str = "scheduler") -> argparse.ArgumentParser:
