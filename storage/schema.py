@@ -31,7 +31,7 @@ from .db import transaction
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -66,6 +66,9 @@ TABLES: dict[str, dict] = {
             "failed": int,
             "not_modified": int,  # of `unchanged`: answered 304 to a conditional request
             "flagged_at": str,  # when its new articles and versions were matched to topics
+            # how its discovery went (source health: a quiet re-crawl is not "no articles")
+            "links_found": int,  # article links its feeds, listings, sitemaps, id walks gave
+            "pages_not_modified": int,  # feeds and listings that answered 304
         },
         "pk": "id",
         "fks": [],
@@ -78,6 +81,8 @@ TABLES: dict[str, dict] = {
             "skipped": 0,
             "failed": 0,
             "not_modified": 0,
+            "links_found": 0,
+            "pages_not_modified": 0,
         },
     },
     "articles": {
@@ -185,6 +190,9 @@ TABLES: dict[str, dict] = {
             # the first flag of this topic for the same story from another article: this
             # one is recorded but reported under it, not alerted again (NULL: an alert)
             "duplicate_of_flag": int,
+            # 1: raised by `veille topics backfill` (old articles flagged for a new topic),
+            # kept out of "new today", the briefing and notifications by default
+            "backfill": int,
         },
         "pk": "id",
         "fks": [
@@ -194,7 +202,7 @@ TABLES: dict[str, dict] = {
             ("story_id", "stories", "id"),
             ("duplicate_of_flag", "flags", "id"),
         ],
-        "defaults": {},
+        "defaults": {"backfill": 0},
     },
     # the same story at several URLs or sources (veille.monitor.stories): one row per story
     "stories": {
@@ -233,6 +241,23 @@ TABLES: dict[str, dict] = {
         "fks": [("hash", "contents", "hash"), ("story_id", "stories", "id"),
                 ("matched_hash", "contents", "hash")],
         "defaults": {},
+    },
+    # the daily digests sent ([notify] mode = "digest"): one row per digest
+    "digests": {
+        "columns": {
+            "id": int,
+            "due_at": str,  # the time of day it was due (UTC), one digest per due time
+            "sent_at": str,  # when it was sent (UTC)
+            "since": str,  # the flags created from this time (UTC)...
+            "until": str,  # ...to this one
+            "flags": int,  # how many flags it told
+            "failed_crawls": int,  # how many crawls failed in that period
+            "status": str,  # sent | failed | empty (nothing to tell: nothing sent)
+            "detail": str,  # why it failed
+        },
+        "pk": "id",
+        "fks": [],
+        "defaults": {"flags": 0, "failed_crawls": 0},
     },
     # per crawl, how many article pages each extraction method produced (source health:
     # a site parser suddenly falling back to generic extraction is a layout change)
@@ -275,6 +300,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("story_texts", ["story_id"], False),
     ("story_texts", ["first_seen"], False),
     ("crawl_methods", ["crawl_id", "method"], True),
+    ("digests", ["due_at"], True),
 ]
 
 # table -> columns indexed by FTS5
@@ -297,7 +323,19 @@ END
 
 # version -> function(db) bringing the schema from version-1 to version. Steps beyond
 # "create missing tables/columns/indexes" (done every time) go here.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {}
+def _mark_backfill_flags(db: sqlite_utils.Database) -> None:
+    """Version 2: ``flags.backfill``. A store made before it cannot say which flags
+    ``veille topics backfill`` raised; they are told by their time: a crawl's own flags are
+    written in the transaction that sets its ``flagged_at`` (same timestamp, or earlier for
+    a crawl flagged again), a backfill flag later, when the crawl had long been flagged
+    (or never was: a crawl made by hand and backfilled before any run flagged it)."""
+    db.conn.execute(
+        "UPDATE flags SET backfill = 1 WHERE kind = 'new' AND backfill = 0 AND ("
+        " (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id) IS NULL"
+        " OR flags.created_at > (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id))")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _mark_backfill_flags}
 
 
 def _index_name(table: str, columns: list[str]) -> str:

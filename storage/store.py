@@ -135,6 +135,11 @@ class Store:
         ``finish_reason`` in ``reason``, ``finished_at`` = now."""
         crawls.finish(self.conn, crawl_id, status, reason)
 
+    def record_discovery(self, crawl_id: int, links_found: int, pages_not_modified: int) -> None:
+        """How the crawl's discovery went: article links found (known or new), feeds and
+        listings answered 304 (:func:`storage.crawls.set_discovery`)."""
+        crawls.set_discovery(self.conn, crawl_id, links_found, pages_not_modified)
+
     # -- articles (storage.articles) ------------------------------------------------
     def save_batch(self, crawl_id: int, items: list[dict], *, skip_invalid: bool = False
                    ) -> list[str]:

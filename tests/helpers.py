@@ -50,6 +50,33 @@ def run_crawl(db: Path, base_url: str, *, spider: str = "abamako", args: dict | 
     return proc
 
 
+def rebase_store_urls(db: Path, bases: dict[str, str]) -> None:
+    """Make a store crawled from replicas on 127.0.0.1 look like the real sites': every URL
+    of a source's articles, pages and skips moves to ``bases[source]`` (e.g.
+    ``{"abamako": "https://news.abamako.com"}``), path and query kept. For screenshots."""
+    from urllib.parse import urlsplit
+
+    def moved(url, base):
+        if not url:
+            return url
+        parts = urlsplit(url)
+        return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    con = sqlite3.connect(db)
+    try:
+        for source, base in bases.items():
+            for table, cols, where in (("articles", ("url", "canonical_url"), "source = ?"),
+                                       ("pages", ("url",), "source = ?"),
+                                       ("skips", ("url",), "crawl_id IN (SELECT id FROM crawls WHERE source = ?)")):
+                key = "id" if table != "pages" else "url"
+                for r in con.execute(f"SELECT {key}, {', '.join(cols)} FROM {table} WHERE {where}", (source,)).fetchall():
+                    sets = ", ".join(f"{c} = ?" for c in cols)
+                    con.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*[moved(v, base) for v in r[1:]], r[0]))
+        con.commit()
+    finally:
+        con.close()
+
+
 def rows(db: Path, sql: str, params=()):
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row

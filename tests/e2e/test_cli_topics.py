@@ -166,14 +166,16 @@ def test_flags_command(stored):
     data = json.loads(r.stdout)
     assert [i["url"] for i in data["topics"]["otan"]] == ["http://x/1"]
     assert data["crawls"][0]["source"] == "abamako"
-    r = veille(stored, "flags", "--topic", "secu")
-    assert r.returncode == 0 and r.stdout.startswith("nothing new on your topics")
+    r = veille(stored, "flags", "--topic", "secu")  # no such topic: said, not "nothing new" (issue 12)
+    assert r.returncode == 2 and "no topic named 'secu' (topics: otan)" in r.stderr
     r = veille(stored, "flags", "--since", "2999-01-01", "--json")
     assert json.loads(r.stdout)["topics"] == {}
     r = veille(stored, "flags", "--since", "2000-01-01T00:00:00+02:00", "--json")
     assert list(json.loads(r.stdout)["topics"]) == ["otan"]
-    r = veille(stored, "flags", "--since", "yesterday")
-    assert r.returncode == 2 and "bad --since 'yesterday'" in r.stderr
+    r = veille(stored, "flags", "--since", "yesterday")  # a relative --since works (issue 12)
+    assert r.returncode == 0, r.stderr
+    r = veille(stored, "flags", "--since", "soon")
+    assert r.returncode == 2 and "bad --since 'soon'" in r.stderr
     # --db wins over the config's [store] path
     r = veille(stored, "flags", "--db", str(stored / "none.db"))
     assert r.returncode == 1

@@ -239,7 +239,8 @@ def test_article_history(client, store):
     assert [(r["version"], r["what"]) for r in got] == [(2, "changed"), (1, "first seen")]
     assert got[0]["crawl_id"] > got[1]["crawl_id"]
     assert "<ins>Le Mali et la Russie" in got[0]["diff_html"]
-    assert "<del>" in got[0]["diff_html"] and got[0]["diff_html"].count("<p>") >= 2  # full text
+    assert "<del>" in got[0]["diff_html"]  # only what changed (issue 12), the whole text in full_html
+    assert got[0]["full_html"].count("<p>") >= 2
     assert "<ins>" not in got[1]["diff_html"] and got[1]["diff_html"].startswith("<p>")
     assert got[0]["topics"] == "mali, securite"
     assert client.query("article_history", id="999999") == []
@@ -359,7 +360,7 @@ def test_diff_html_is_sanitized(client):
 
 def test_dashboard(client, store):
     page = client.html("/-/dashboards/veille")
-    assert "Articles per day, by source" in page and "Flags per day, by topic" in page
+    assert "Articles by publication day, by source" in page and "Flags by the day they were raised" in page
     charts = load_metadata()["plugins"]["datasette-dashboards"]["veille"]["charts"]
     n_articles = one(store["db"], "SELECT count(*) FROM articles")
     n_flags = one(store["db"], "SELECT count(*) FROM flags")

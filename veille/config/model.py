@@ -16,6 +16,7 @@ Decisions:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,10 @@ from pathlib import Path
 from veille.core.sources import SourceConfig
 from veille.topics import Topic
 
-__all__ = ["Config", "DistributedConfig", "redis_url_problem", "INGEST_MODES", "MAX_WORKERS"]
+__all__ = ["Config", "DistributedConfig", "redis_url_problem", "INGEST_MODES", "MAX_WORKERS", "DEFAULT_DIGEST_AT"]
 
 INGEST_MODES = ("inline", "daemon")
+DEFAULT_DIGEST_AT = dt.time(8, 0)
 MAX_WORKERS = 64
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
@@ -70,6 +72,8 @@ class Config:
     store_path: str | None = None
     path: Path | None = None
     distributed: DistributedConfig | None = None  # None: no [distributed] table
+    notify_mode: str = "run"  # [notify] mode: "run" (a message per run) or "digest" (one a day)
+    digest_at: dt.time | None = None  # [notify] digest_at, local time (digest mode: 08:00 by default)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

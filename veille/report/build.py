@@ -35,6 +35,8 @@ The report dict::
 - ``failures``: the crawls whose status is neither ``finished`` nor ``running``, with a
   reason: the caller's ``reason`` or ``error`` key if any, else the crawl's
   ``finish_reason``.
+- ``totals`` (optional, set by ``veille flags``): topic -> ``{"new", "updated"}`` over
+  every flag that matched, not only those shown; the text then says both.
 - ``health``: the sources of the report's crawls that look unwell (their last crawl in the
   report yielded no article, fell back from its site rules to generic extraction, or
   failed more pages than it stored), as :func:`veille.monitor.health.source_health` describes
@@ -195,12 +197,23 @@ def render_text(report: dict) -> str:
     the failures and the crawls; "nothing new on your topics" when nothing was flagged."""
     lines: list[str] = []
     topics = {k: v for k, v in report.get("topics", {}).items() if v}
+    totals = report.get("totals") or {}
+    for name in totals:  # a topic whose flags were all cut by a limit still has its line
+        if sum(totals[name].values()):
+            topics.setdefault(name, [])
+    topics = {k: topics[k] for k in sorted(topics)}
     if not topics:
         lines.append(NOTHING + ".")
     for name, items in topics.items():
         if lines:
             lines.append("")
-        lines.append(f"## {name}: {_count(items, 'new')} new, {_count(items, 'updated')} updated")
+        new, upd = _count(items, "new"), _count(items, "updated")
+        total = totals.get(name)
+        if total and (total.get("new", 0), total.get("updated", 0)) != (new, upd):
+            lines.append(f"## {name}: {total.get('new', 0)} new, {total.get('updated', 0)} updated"
+                         f" ({new} new and {upd} updated shown)")
+        else:
+            lines.append(f"## {name}: {new} new, {upd} updated")
         for i in items:
             label = "NEW    " if i["kind"] == "new" else "UPDATED"
             title = i.get("title") or "(no title)"

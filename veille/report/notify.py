@@ -50,13 +50,16 @@ def _masked(apobj, url: str) -> str:
         return url.split("://", 1)[0] + "://..."
 
 
-def notify(urls: list[str], report: dict, *, title: str | None = None) -> list[tuple[str, bool, str]]:
+def notify(urls: list[str], report: dict, *, title: str | None = None,
+           body: str | None = None) -> list[tuple[str, bool, str]]:
     """Send ``report`` to each apprise URL in ``urls``; return ``(url, ok, error)`` per URL
     (``error`` is "" when ok). Sends nothing (returns ``[]``) when the report has neither
     flags nor failures, or there are no URLs. Never raises for a channel's failure; without
-    apprise installed every URL gets ``ok=False`` and :data:`INSTALL_HINT`."""
+    apprise installed every URL gets ``ok=False`` and :data:`INSTALL_HINT`. ``body`` (with
+    ``title``): send that text instead of the report's (the daily digest), whatever the
+    report says."""
     urls = [u for u in (urls or []) if u]
-    if not urls or not has_news(report):
+    if not urls or (body is None and not has_news(report)):
         return []
     try:
         import apprise
@@ -64,7 +67,7 @@ def notify(urls: list[str], report: dict, *, title: str | None = None) -> list[t
         log.error(INSTALL_HINT)
         return [(u, False, INSTALL_HINT) for u in urls]
 
-    body = render_text(report)
+    body = body if body is not None else render_text(report)
     title = title if title is not None else default_title(report)
     ntype = apprise.NotifyType.WARNING if report.get("failures") else apprise.NotifyType.INFO
     results: list[tuple[str, bool, str]] = []

@@ -1,4 +1,6 @@
-"""veille's Datasette set-up: metadata and canned queries (``metadata.yml``), a plugin
+"""veille's Datasette set-up: the morning briefing (:mod:`.briefing`, ``/veille/briefing``) and
+its Atom feeds (:mod:`.atom`), the web search's parsing and snippets (:mod:`.search`),
+metadata and canned queries (``metadata.yml``), templates (``templates/``), a plugin
 (:mod:`veille.web.plugin`: diffs in green and red, links to article histories, a month
 facet, SQL functions; registered through the ``datasette`` entry point in ``pyproject.toml``,
 so any Datasette of this environment loads it) and the dashboard (datasette-dashboards, configured in the same file).

@@ -10,13 +10,17 @@ else ``data/veille.db``. Whatever the file is called, it is served as the databa
 ``veille`` (``http://127.0.0.1:8001/veille``), with the metadata, canned queries, plugin
 and dashboard of :mod:`veille.web`. Read-only: every
 connection is ``?mode=ro`` and no write is ever made. A missing file is refused (exit 1)
-instead of being served empty. Listens on 127.0.0.1 unless ``--host`` says otherwise.
+instead of being served empty. Listens on 127.0.0.1 unless ``--host`` says otherwise; the
+port is bound before anything is announced, so a busy port is one line and exit 1, never
+a "listening at" followed by a failure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import socket
 import sys
 
 from veille.config import load_config
@@ -72,10 +76,38 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # not SQLite, unreadable...
         print(f"veille serve: cannot open {path}: {exc}", file=sys.stderr)
         return 1
+    try:  # listen first: a busy port is said before anything is announced
+        sock = listen(args.host, args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"veille serve: port {args.port} on {args.host} is already in use (another "
+                  f"`veille serve`? give --port {args.port + 1})", file=sys.stderr)
+        else:
+            print(f"veille serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                  file=sys.stderr)
+        return 1
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"veille serve: {path} (read-only) at http://{host}:{args.port}/{DB_NAME}", flush=True)
-    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning", lifespan="on")
+    port = sock.getsockname()[1]
+    print(f"veille serve: {path} (read-only) at http://{host}:{port}/{DB_NAME}"
+          f"  (the briefing: http://{host}:{port}/{DB_NAME}/briefing)", flush=True)
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (as uvicorn binds it: SO_REUSEADDR), or OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":
