@@ -1,7 +1,8 @@
 """Hostile input: each case refused or bounded with a clear message, nothing stored changed.
 
 - a crawl against a replica serving a gzip bomb, deeply nested HTML, a large attribute,
-  redirects to another live server / a file: URL / credentials / a second hop off site,
+  redirects to another live server (also spelled with backslashes, ``http:/\\host``) / a
+  file: URL / credentials / a second hop off site,
   and a feed and a listing full of URLs with credentials and non-HTTP schemes; the hit
   logs prove what was (not) requested;
 - the parser on 100k levels of nesting and a 50 MB attribute, in a subprocess: time and
@@ -101,6 +102,10 @@ def hostile(tmp_path_factory):
             page(6): {"redirect": "/h/hop.html"},
             "/h/hop.html": {"redirect": f"http://evil.example.org{page(6)}"},
             page(7): {"redirect": f"ftp://{host}:{port}/h/999021.html"},
+            # backslashes: urljoin keeps them on this site, while Scrapy (w3lib's
+            # safe_url_string) makes them http://127.0.0.1:<other port>/...
+            page(8): {"redirect": f"http:/\\{host}:{other.port}/h/999022.html"},
+            page(9): {"redirect": f"http:\\\\{host}:{other.port}\\h\\999023.html"},
             "/rss/rss.xml": {"body": _feed(srv.base_url, bad_links), "content_type": "application/rss+xml"},
             "/": {"body": listing},
         }
@@ -174,7 +179,7 @@ def test_nesting_and_big_attribute_end_as_unchanged_or_a_reasoned_skip(hostile, 
             != hostile["before"][url]["last_seen"]
 
 
-@pytest.mark.parametrize("n", [3, 4, 5, 6, 7])
+@pytest.mark.parametrize("n", [3, 4, 5, 6, 7, 8, 9])
 def test_redirects_off_site_are_refused(hostile, n):
     # n == 6 goes on site to /h/hop.html, then off site: recorded under the article's URL
     skip = _skip(hostile, n)
