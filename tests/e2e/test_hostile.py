@@ -435,6 +435,36 @@ def test_export_refuses_links_that_leave_the_folder(small_store, tmp_path, fmt, 
     assert hashlib.sha256(small_store.read_bytes()).hexdigest() == db_sum
 
 
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_export_never_writes_through_a_hard_link(small_store, tmp_path, fmt):
+    """A file of --out that is a hard link to a file outside (same inode): the export
+    replaces the name with a new file (temporary file, then rename) and the file outside
+    keeps its bytes."""
+    import os
+
+    from storage.export import file_name
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    name = (file_name(0, one(small_store, "select content_hash from articles order by id limit 1"))
+            if fmt == "text" else "articles.jsonl")
+    os.link(victim, out / name)
+    proc = _export(small_store, out, "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "keep me"
+    assert os.stat(victim).st_nlink == 1  # the link in --out was replaced, not written through
+    written = (out / name).read_text(encoding="utf-8")
+    assert written != "keep me" and written
+    if fmt == "text":
+        assert written == one(small_store, "select c.text from articles a join contents c"
+                                           " on c.hash = a.content_hash order by a.id limit 1")
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
 def test_export_with_dotdot_in_out_stays_in_the_folder_it_names(small_store, tmp_path):
     (tmp_path / "a").mkdir()
     proc = _export(small_store, tmp_path / "a" / ".." / "b")
