@@ -15,6 +15,7 @@ Format::
 
     [notify]                         # optional
     urls = ["json://127.0.0.1:9999/hook"]           # apprise URLs
+    timeout = "30s"                  # optional: the most one notification may take
 
     [distributed]                    # optional: the scheduler crawls through Redis
     redis = "redis://127.0.0.1:6379/0"              # optional: default $VEILLE_REDIS_URL
@@ -40,16 +41,16 @@ import sys
 from pathlib import Path
 
 from veille.core.errors import ConfigError, QueryError, TopicError
-from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_sources, validate_name
+from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_duration, check_sources, validate_name
 from veille.core.tomlcheck import Checker, parse_toml, read_toml_file, toml_type
 from veille.topics import Topic
 
-from .model import INGEST_MODES, MAX_WORKERS, Config, DistributedConfig, redis_url_problem
+from .model import INGEST_MODES, MAX_WORKERS, NOTIFY_TIMEOUT, Config, DistributedConfig, redis_url_problem
 
 __all__ = ["load_config", "load_config_for", "parse_config"]
 
 TOPIC_KEYS = ("name", "query")
-NOTIFY_KEYS = ("urls",)
+NOTIFY_KEYS = ("urls", "timeout")
 STORE_KEYS = ("path",)
 DISTRIBUTED_KEYS = ("redis", "workers", "ingest")
 
@@ -88,6 +89,8 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
     urls = notify.get("urls", [])
     if not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
         raise chk.err(loc.line(("notify", None), "urls"), "[notify]: 'urls' must be an array of non-empty strings")
+    notify_timeout = (check_duration(chk, notify, "timeout", ("notify", None), "[notify]").total_seconds()
+                      if "timeout" in notify else NOTIFY_TIMEOUT)
 
     store = chk.table(data, "store", (), "the file")
     chk.keys(store, STORE_KEYS, ("store", None), "[store]")
@@ -96,7 +99,7 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
         raise chk.err(loc.line(("store", None), "path"), "[store]: 'path' is empty")
 
     distributed = _distributed(chk, data) if "distributed" in data else None
-    return Config(sources, topics, list(urls), store_path, None, distributed)
+    return Config(sources, topics, list(urls), store_path, None, distributed, notify_timeout)
 
 
 def _distributed(chk: Checker, data: dict) -> DistributedConfig:

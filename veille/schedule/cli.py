@@ -17,9 +17,15 @@ Decisions:
   it (see :mod:`veille.core.lock`).
 - ``--once``: crawls what is due (:func:`veille.schedule.due.is_due`); ``--all`` every
   selected source. Due crawls run one after the other. Exit 0, 1 if a crawl of this run
-  failed, 2 on a bad config or usage (a ``[distributed]`` config without a Redis URL or
-  scrapy-redis too). A second overlapping ``--once`` prints "another run is in progress;
-  exiting" on stderr and exits 0.
+  failed or the store is damaged, 2 on a bad config or usage (a ``[distributed]`` config
+  without a Redis URL or scrapy-redis too, a ``--db`` that is not a veille store). A second
+  overlapping ``--once`` prints "another run is in progress; exiting" on stderr and exits
+  0; the run's lock is released before its notifications are sent, so a slow endpoint
+  never makes the next run give up.
+- The store is opened (created, migrated) before any lock file is made next to it: a
+  ``--db`` naming another application's database is refused and its folder left as it was.
+- A damaged store ends the run (and the daemon) with one line on stderr, exit 1, and a
+  report and notification that say so (:meth:`veille.schedule.runner.Runner.damaged`).
 - Daemon: one APScheduler job per source (``max_instances=1``, ``coalesce=True``, no
   misfire limit: after a pause or suspend a late job runs once), first run from
   :func:`veille.schedule.due.first_run`. At start dead ``running`` rows are marked
@@ -43,8 +49,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from storage import Store
+from storage.db import is_damage
 from veille.config import Config, SourceConfig, load_config_for
 from veille.core import clock
+from veille.core.errors import NotAStore
 
 from .distributed import distributed_problem
 from .due import cron_trigger, first_run, is_due, last_run
@@ -63,36 +71,54 @@ def run_once(runner: Runner, sources: list[SourceConfig], crawl_all: bool) -> in
         print("another run is in progress; exiting", file=sys.stderr)
         return 0
     old = runner.install_signals()
+    crawls: list[dict] = []
     try:
-        with Store(runner.db) as store:
-            store.reap_dead_crawls()
-            now = clock.now()
-            due = [s for s in sources if crawl_all or is_due(s, last_run(store, s.name), now)]
-        if not due:
-            log.info("nothing is due")
-        crawls, broken = [], False
-        for source in due:
-            if runner.stopping:
-                break
-            try:
-                row = runner.crawl(source)
-            except Exception:  # e.g. the store unreadable: the other sources still run
-                log.exception("%s: could not run the crawl", source.name)
-                broken = True
-                continue
-            if row is not None:
-                crawls.append(row)
-        runner.flag_and_report(crawls)
+        try:
+            report, broken = _crawl_and_flag(runner, sources, crawl_all, crawls)
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            report, broken = runner.damaged(exc, crawls), True
+        finally:
+            runner.kill_children()
+            once.release()  # before the notifications: they never keep the next run out
+        runner.tell(report)
         return 1 if broken or any(c["status"] == "failed" for c in crawls) else 0
     finally:
-        runner.kill_children()
         for s, h in old.items():
             signal.signal(s, h)
-        once.release()
+
+
+def _crawl_and_flag(runner: Runner, sources: list[SourceConfig], crawl_all: bool,
+                    crawls: list[dict]) -> tuple[dict, bool]:
+    """The crawls that are due (their rows appended to ``crawls``), then the flags; the
+    report and whether a crawl could not run."""
+    with Store(runner.db) as store:
+        store.reap_dead_crawls()
+        now = clock.now()
+        due = [s for s in sources if crawl_all or is_due(s, last_run(store, s.name), now)]
+    if not due:
+        log.info("nothing is due")
+    broken = False
+    for source in due:
+        if runner.stopping:
+            break
+        try:
+            row = runner.crawl(source)
+        except Exception as exc:  # e.g. the store unreadable: the other sources still run
+            if is_damage(exc):
+                raise
+            log.exception("%s: could not run the crawl", source.name)
+            broken = True
+            continue
+        if row is not None:
+            crawls.append(row)
+    return runner.flag(crawls), broken
 
 
 def run_daemon(runner: Runner, sources: list[SourceConfig]) -> int:
-    """The daemon: crawl each source at its times until SIGTERM/SIGINT. Return 0."""
+    """The daemon: crawl each source at its times until SIGTERM/SIGINT (0), or until the
+    store is found damaged (1)."""
     old = runner.install_signals()
     sched = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max(1, len(sources)))},
@@ -102,21 +128,34 @@ def run_daemon(runner: Runner, sources: list[SourceConfig]) -> int:
     def job(source: SourceConfig) -> None:
         if runner.stopping:
             return
+        row = None
         try:
             row = runner.crawl(source)
             if row is not None:
                 runner.flag_and_report([row])
-        except Exception:  # the daemon survives anything a crawl does
+        except Exception as exc:  # the daemon survives anything a crawl does
+            if is_damage(exc):
+                if runner.damage is None:  # said and notified once
+                    runner.tell(runner.damaged(exc, [row] if row else []))
+                return
             log.exception("%s: the crawl job failed", source.name)
 
     try:
-        with Store(runner.db) as store:
-            store.reap_dead_crawls()
-            lasts = {s.name: last_run(store, s.name) for s in sources}
         try:
-            runner.flag_and_report([], always=False)  # what a killed run left unflagged
-        except Exception:
-            log.exception("flagging the pending crawls failed")
+            with Store(runner.db) as store:
+                store.reap_dead_crawls()
+                lasts = {s.name: last_run(store, s.name) for s in sources}
+            try:
+                runner.flag_and_report([], always=False)  # what a killed run left unflagged
+            except Exception as exc:
+                if is_damage(exc):
+                    raise
+                log.exception("flagging the pending crawls failed")
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            runner.tell(runner.damaged(exc))
+            return 1
         now = clock.now()
         for s in sources:
             first = first_run(s, lasts[s.name], now)
@@ -129,7 +168,7 @@ def run_daemon(runner: Runner, sources: list[SourceConfig]) -> int:
             time.sleep(0.2)
         sched.shutdown(wait=True)  # running jobs see `stopping` and close their crawl
         log.info("stopped")
-        return 0
+        return 1 if runner.damage else 0
     finally:
         if sched.running:
             sched.shutdown(wait=False)
@@ -197,6 +236,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scheduler.py: {problem}", file=sys.stderr)
             return 2
     runner = Runner(config, db_path(args.db, config), as_json=args.json, json_lines=not args.once)
+    try:  # before any lock file is made next to it
+        Store(runner.db).close()
+    except NotAStore as exc:
+        print(f"scheduler.py: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if not is_damage(exc):
+            raise
+        runner.tell(runner.damaged(exc))
+        return 1
     if args.once:
         return run_once(runner, sources, args.all)
     return run_daemon(runner, sources)

@@ -10,6 +10,10 @@ Decisions:
   daemon). :func:`veille.report.notify.notify` sends only when the report has flags or
   failures; the same failure (apprise missing, a dead channel) is logged once per
   process, not at every run (:class:`Notifier`).
+- Notifications are sent with the config's ``[notify] timeout`` per notification, after
+  the flags are written and every lock is released (:meth:`veille.schedule.runner.Runner.tell`);
+  their outcome goes in the report (``notifications``) printed after them, so a late or
+  failed one is counted there as well as logged.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from storage import Store
 from veille.config import Config
 from veille.monitor.flags import flag_pending, list_flags, sync_topics
 from veille.report import build_report, render_json, render_text
-from veille.report.notify import notify
+from veille.report.notify import masked, notify
 
 __all__ = ["flag_and_build", "render", "flags_of", "Notifier"]
 
@@ -55,18 +59,26 @@ def flags_of(store: Store, crawl_ids: list[int], have: set[int]) -> list[dict]:
 
 
 class Notifier:
-    """Sends reports to the ``[notify] urls``; logs each distinct failure once."""
+    """Sends reports to the ``[notify] urls``, each within ``deadline`` seconds; logs each
+    distinct failure once."""
 
-    def __init__(self, urls: list[str]):
+    def __init__(self, urls: list[str], deadline: float):
         self.urls = urls
+        self.deadline = deadline
         self.warned: set[tuple[str, str]] = set()
 
-    def notify(self, report: dict) -> None:
+    def notify(self, report: dict) -> list[dict]:
+        """Send ``report``; return ``[{"channel", "ok", "error"}]`` (channels masked), the
+        report's ``notifications``."""
         try:
-            results = notify(self.urls, report)
+            results = notify(self.urls, report, deadline=self.deadline)
         except ImportError as e:
             results = [(url, False, f"{e} (pip install apprise)") for url in self.urls]
+        out = []
         for url, ok, error in results:
+            channel = masked(url)
             if not ok and (url, error) not in self.warned:
-                log.warning("notification to %s failed: %s", url, error)
+                log.warning("notification to %s failed: %s", channel, error)
                 self.warned.add((url, error))
+            out.append({"channel": channel, "ok": ok, "error": error})
+        return out

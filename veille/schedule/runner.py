@@ -16,8 +16,16 @@ Decisions:
 - SIGTERM/SIGINT: no new crawl starts; a running crawl gets SIGINT (then the escalation of
   :mod:`veille.schedule.processes`) and ends ``interrupted`` (not a failure); what it
   stored is flagged and reported. Repeated signals change nothing.
-- Flagging, printing and notifying (:mod:`veille.schedule.report`) happen under a thread
-  lock and the ``flags`` file lock: one at a time, across the daemon's threads and runs.
+- Flagging (:mod:`veille.schedule.report`) happens under a thread lock and the ``flags``
+  file lock: one at a time, across the daemon's threads and runs. Notifying happens after,
+  holding no lock (:meth:`Runner.tell`): each notification has its deadline (``[notify]
+  timeout``), and a slow endpoint never keeps the next run out. The report is printed once
+  the notifications are done, with how they went.
+- A damaged store (SQLite: ``database disk image is malformed``, ``file is not a
+  database``; :func:`storage.db.is_damage`, or a crawl that failed saying so,
+  :func:`storage.db.damage_said`) stops the run where it is found: no more
+  crawls or writes, one clear line on stderr, and a report saying so
+  (:meth:`Runner.damaged`, :func:`veille.report.build.damage_report`) printed and notified.
 """
 
 from __future__ import annotations
@@ -27,13 +35,17 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
 from storage import Store, crawls
+from storage.db import damage_said
 from veille.config import Config, SourceConfig
+from veille.core.errors import StoreDamaged
 from veille.core.lock import FileLock
+from veille.report.build import damage_report
 from veille.schedule.ingest import crawl_of_run
 
 from .distributed import run_distributed
@@ -55,8 +67,9 @@ class Runner:
         self.json_lines = json_lines
         self.stopping = False
         self.children: dict[int, subprocess.Popen] = {}
-        self.lock = threading.Lock()  # flagging, printing, notifying: one thread at a time
-        self.notifier = Notifier(config.notify_urls)
+        self.lock = threading.Lock()  # flagging, printing: one thread at a time
+        self.notifier = Notifier(config.notify_urls, config.notify_timeout)
+        self.damage: str | None = None  # what was said when the store was found damaged
 
     def lock_file(self, name: str) -> FileLock:
         return FileLock(self.db.parent / f".veille-{name}.lock")
@@ -184,19 +197,42 @@ class Runner:
         level = logging.WARNING if row["status"] == "failed" else logging.INFO
         log.log(level, "%s: crawl %s %s (%s), %s new, %s updated", source.name, row["id"],
                 row["status"], row["finish_reason"], row["new"], row["updated"])
+        said = damage_said(tail) if row["status"] == "failed" else None
+        if said:  # the crawl met a damaged store: that is the news, not its traceback
+            log.info("%s: last output of the crawl:\n  %s", source.name, "\n  ".join(tail))
+            raise StoreDamaged(f"the store {self.db} is damaged: the crawl of {source.name} read {said!r}")
         if row["status"] == "failed" and tail:
             log.warning("%s: last output of the crawl:\n  %s", source.name, "\n  ".join(tail))
         return row
 
     # -- flags, report, notifications ---------------------------------------------
     def flag_and_report(self, crawls: list[dict], always: bool = True) -> dict | None:
-        """Flag what the crawls stored (and anything left unflagged), print the report,
-        notify. ``always=False``: print nothing when there are no crawls and no flags."""
+        """Flag what the crawls stored (and anything left unflagged), notify, print the
+        report. ``always=False``: nothing when there are no crawls and no flags."""
+        report = self.flag(crawls, always)
+        return self.tell(report) if report is not None else None
+
+    def flag(self, crawls: list[dict], always: bool = True) -> dict | None:
+        """Flag and build the report (under the flags locks); None when ``always`` is False
+        and there is nothing to tell."""
         with self.lock, self.lock_file("flags"), Store(self.db) as store:
-            report = flag_and_build(store, self.config, crawls, always)
-            if report is None:
-                return None
+            return flag_and_build(store, self.config, crawls, always)
+
+    def tell(self, report: dict) -> dict:
+        """Notify (holding no lock; each notification within ``[notify] timeout``), then
+        print the report with how the notifications went."""
+        if self.config.notify_urls:
+            report["notifications"] = self.notifier.notify(report)
+        with self.lock:
             print(render(report, self.as_json, self.json_lines), flush=True)
-            if self.config.notify_urls:
-                self.notifier.notify(report)
         return report
+
+    def damaged(self, exc: BaseException, crawls: list[dict] | None = None) -> dict:
+        """The store was found damaged (``exc``): say it on stderr in one line and return
+        the report that says it (for :meth:`tell`). Nothing more is written to the store."""
+        detail = str(exc) if isinstance(exc, StoreDamaged) else f"the store {self.db} is damaged: {exc}"
+        self.damage = (f"{detail}; nothing more is written to it: restore a backup, or save what "
+                       f"SQLite can still read with: sqlite3 {self.db} .recover")
+        self.stopping = True
+        print(f"scheduler.py: {self.damage}", file=sys.stderr, flush=True)
+        return damage_report(self.damage, crawls)
