@@ -36,7 +36,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from veille.core.errors import ExportError
+from veille.core.errors import ExportError, NotAStore, StoreError
 
 from .db import connect_readonly
 from .paths import resolve_db_path
@@ -177,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", "-s")
     p.add_argument("--db", help="database path (default: $VEILLE_DB or data/veille.db)")
     a = p.parse_args(argv)
-    n = export(a.db, a.out_dir, a.fmt, a.source)
+    try:
+        n = export(a.db, a.out_dir, a.fmt, a.source)
+    except StoreError as exc:  # no store, not a veille store, a refused path
+        print(f"python -m storage.export: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, (NotAStore, ExportError)) else 1
     if a.out_dir != "-":
         print(f"{n} articles exported to {a.out_dir}", file=sys.stderr)
     return 0
