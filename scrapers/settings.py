@@ -53,6 +53,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.SiteOffsiteMiddleware": 50,
     # Sees 3xx responses before RedirectMiddleware (600) and drops off-site redirects.
     "scrapers.middlewares.OffsiteRedirectMiddleware": 610,
+    # Scrapy's, with a body its Content-Encoding cannot decode recorded as bad-encoding.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scrapers.middlewares.VeilleHttpCompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "scrapers.middlewares.VeilleUserAgentMiddleware": 500,
 }

@@ -2,7 +2,9 @@
 
 One source of truth: :data:`TABLES` lists every table's columns in order. ``ensure_schema``
 creates what is missing (tables, columns, indexes, full-text search, triggers) and is
-idempotent: run it on every open. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
+idempotent: run it on every read-write open. Readers never run it (they must not change
+a store): :func:`check_readable` refuses, with a message, a store newer than this code or
+one an older veille made that no writer has completed yet (:func:`missing_parts`). ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
 a later issue that needs more than "add a column" bumps it and adds a step to
 :data:`MIGRATIONS`.
 
@@ -29,7 +31,8 @@ from veille.core.errors import SchemaError
 
 from .db import transaction
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts",
+           "missing_parts", "check_readable"]
 
 SCHEMA_VERSION = 2
 
@@ -373,6 +376,35 @@ def _add_column(conn, table: str, col: str, typ, fk: tuple[str, str] | None, def
     conn.execute(sql)
 
 
+def _newer(version: int) -> SchemaError:
+    return SchemaError(f"database schema version {version} is newer than this code ({SCHEMA_VERSION})")
+
+
+def missing_parts(db: sqlite_utils.Database) -> list[str]:
+    """The tables (``name``) and columns (``table.column``) of :data:`TABLES` the store
+    lacks, in order: what ``ensure_schema`` would add."""
+    out: list[str] = []
+    for name, spec in TABLES.items():
+        have = {r[1] for r in db.conn.execute(f"PRAGMA table_info([{name}])")}
+        out += [name] if not have else [f"{name}.{c}" for c in spec["columns"] if c not in have]
+    return out
+
+
+def check_readable(db: sqlite_utils.Database, where: str) -> None:
+    """For a reader, which must not migrate: :class:`SchemaError` when the store (at
+    ``where``, for the message) is newer than this code, or lacks tables or columns this
+    code reads (made by an older veille; the next writer adds them)."""
+    version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _newer(version)
+    missing = missing_parts(db)
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise SchemaError(f"the store {where} was made by an older veille (no {shown}) and is "
+                          "read-only here; the next command that writes to it (a crawl, veille "
+                          "run, veille topics backfill) brings it up to date")
+
+
 def ensure_schema(db: sqlite_utils.Database) -> bool:
     """Create or complete the schema; return True if anything was changed.
 
@@ -384,9 +416,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise SchemaError(
-                f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
-            )
+            raise _newer(version)
         existing = set(db.table_names())
         for name, spec in _creation_order():
             table = db[name]

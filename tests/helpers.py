@@ -1,5 +1,5 @@
 """Run the real `scrapy crawl` against a replica, as a user would, and read the store; start
-and stop the processes tests need (a throwaway redis-server)."""
+and stop the processes tests need (a throwaway redis-server), wait for a server to answer."""
 
 from __future__ import annotations
 
@@ -142,6 +142,23 @@ def redis_server(folder: Path):
     finally:
         client.close()
         stop_process(proc)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    """Until ``url`` answers (a server ``proc`` started, e.g. ``veille serve``); fails with
+    its ``log`` if it exits first, or after ``timeout`` seconds."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            assert proc.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, f"{url} did not answer"
+            time.sleep(0.2)
 
 
 def processes_with_db(db: Path) -> list[int]:

@@ -304,6 +304,14 @@ def test_search_is_accent_insensitive_and_ranked(client, store):
     assert "<mark>sécurité</mark>" in page.lower() or "<mark>Sécurité</mark>" in page
 
 
+@pytest.mark.parametrize("q", ["(" * 300 + "otan" + ")" * 300, "NOT " * 1200 + "otan"])
+def test_search_with_a_deeply_nested_query_answers(client, store, q):
+    """A query nested past the topic language's depth limit is searched as plain words (the
+    search box never errors), not a RecursionError turned into a 400."""
+    client.query("search", q=q)
+    assert "otan" in client.html(f"/{DB_NAME}/search", q=q).lower()
+
+
 def test_every_canned_query_runs(client, store):
     """Each query in metadata.yml, with its parameters empty, answers without error."""
     queries = load_metadata()["databases"][DB_NAME]["queries"]

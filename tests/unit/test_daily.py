@@ -199,10 +199,15 @@ def test_old_store_gets_backfill_marked(tmp_path):
 
     db = tmp_path / "old.db"
     con = sqlite3.connect(db)
-    con.execute("CREATE TABLE crawls (id INTEGER PRIMARY KEY, source TEXT, flagged_at TEXT)")
+    # the identity of a veille store (schema 1 had these), then the tables the test is about
+    con.execute("CREATE TABLE contents (hash TEXT PRIMARY KEY, text TEXT)")
+    con.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT, content_hash TEXT)")
+    con.execute("CREATE TABLE versions (id INTEGER PRIMARY KEY, article_id INTEGER, content_hash TEXT)")
+    con.execute("CREATE TABLE crawls (id INTEGER PRIMARY KEY, source TEXT, status TEXT, flagged_at TEXT)")
     cols = [c for c in TABLES["flags"]["columns"] if c != "backfill"]
     con.execute(f"CREATE TABLE flags ({', '.join(cols)})")
-    con.execute("INSERT INTO crawls VALUES (1, 'a', '2026-12-01T10:00:00.000Z'), (2, 'a', NULL)")
+    con.execute("INSERT INTO crawls VALUES (1, 'a', 'finished', '2026-12-01T10:00:00.000Z'),"
+                " (2, 'a', 'finished', NULL)")
     rows = [(1, "t", 1, "h1", "new", 1, "2026-12-01T10:00:00.000Z"),   # the crawl's own flag
             (2, "u", 1, "h1", "new", 1, "2026-12-02T09:00:00.000Z"),   # backfilled later
             (3, "u", 2, "h2", "new", 2, "2026-12-02T09:00:00.000Z"),   # a crawl never flagged

@@ -19,8 +19,14 @@ Topics live in the config file (``veille.toml`` in the current directory unless
 ``--db``, else the config's ``[store] path`` (relative to the config file's folder), else
 ``$VEILLE_DB``, else ``data/veille.db``.
 
-Exit status: 0 ok, 1 failure (no store, a store or folder that cannot be written...), 2
-bad input (a query that does not parse, an unknown topic or source, a bad date), and for
+Only commands that write (``topics backfill``, ``run``/``watch``, ``ingest``, crawls)
+create or migrate a store; ``summary``, ``export``, ``flags`` and ``serve`` open it
+read-only (:meth:`storage.Store.open_readonly`): they never change it, and work on a
+read-only filesystem.
+
+Exit status: 0 ok, 1 failure (no store, a store or folder that cannot be written, a
+damaged store...), 2 bad input (a query that does not parse, an unknown topic or source, a
+bad date, a file that is not a veille store), and for
 ``veille run`` 3: the run was done but a source's crawl failed. Every error is one line
 (:mod:`veille.cli.errors`: an unwritable folder, a full disk, output piped to ``head``),
 never a traceback.
@@ -33,9 +39,10 @@ import sys
 from pathlib import Path
 
 from storage import Store, reports
+from storage.db import is_damage
 from storage.export import export
 from veille.core import clock
-from veille.core.errors import BadArgument, ExportError, NoStore
+from veille.core.errors import BadArgument, ExportError, NoStore, NotAStore, StoreError
 
 
 # --------------------------------------------------------------------------- config, store
@@ -65,17 +72,26 @@ def _load_config(args, prog: str):
         return None, _fail(prog, str(exc), 2)
 
 
-def _open_store(args, cfg, prog: str):
+def _open_store(args, cfg, prog: str, readonly: bool = True):
     """(store, None) or (None, exit code) after printing the error: the store of ``cfg``
-    (``--db`` first), which must exist."""
+    (``--db`` first), which must exist; read-only unless the command writes."""
+    path = cfg.db_path(args.db)
     try:
-        return Store(cfg.db_path(args.db), create=False), None
+        return (Store.open_readonly(path) if readonly else Store(path, create=False)), None
     except NoStore as exc:
         return None, _fail(prog, f"{exc} (crawl something first, or give --db)")
+    except NotAStore as exc:
+        return None, _fail(prog, str(exc), 2)
+    except StoreError as exc:  # damaged, newer or not yet migrated, unreadable here
+        return None, _fail(prog, str(exc))
+    except Exception as exc:
+        if not is_damage(exc):
+            raise
+        return None, _fail(prog, f"the store {path} is damaged: {exc}")
 
 
 def _store_for(args, prog: str):
-    """:func:`_open_store` with the config of ``--config`` (default veille.toml)."""
+    """:func:`_open_store` (read-only) with the config of ``--config`` (default veille.toml)."""
     cfg, code = _load_config(args, prog)
     if cfg is None:
         return None, code
@@ -237,7 +253,7 @@ def cmd_topics_backfill(args) -> int:
         known = ", ".join(t.name for t in cfg.topics) or "none"
         return _fail(prog, f"no topic named {args.name!r} in {cfg.path or args.config or 'veille.toml'}"
                            f" (topics: {known})")
-    store, code = _open_store(args, cfg, prog)
+    store, code = _open_store(args, cfg, prog, readonly=False)
     if store is None:
         return code
     try:
@@ -434,7 +450,12 @@ def _main(argv: list[str]) -> int:
     p.set_defaults(func=cmd_flags)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:  # a page of the store found damaged while reading it
+        if not is_damage(exc):
+            raise
+        return _fail(f"veille {args.command}", f"the store is damaged: {exc}")
 
 
 def _version() -> str:

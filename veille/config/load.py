@@ -17,6 +17,7 @@ Format::
     urls = ["json://127.0.0.1:9999/hook"]           # apprise URLs
     mode = "digest"                  # "run" (default): a message per run with news;
     digest_at = "08:00"              # "digest": one a day at this local time (default 08:00)
+    timeout = "30s"                  # optional: the most one notification may take
 
     [distributed]                    # optional: the scheduler crawls through Redis
     redis = "redis://127.0.0.1:6379/0"              # optional: default $VEILLE_REDIS_URL
@@ -47,16 +48,16 @@ import sys
 from pathlib import Path
 
 from veille.core.errors import ConfigError, QueryError, TopicError
-from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_sources, validate_name
+from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_duration, check_sources, validate_name
 from veille.core.tomlcheck import Checker, parse_toml, read_toml_file, toml_type
 from veille.topics import Topic
 
-from .model import DEFAULT_DIGEST_AT, INGEST_MODES, MAX_WORKERS, Config, DistributedConfig, redis_url_problem
+from .model import DEFAULT_DIGEST_AT, INGEST_MODES, MAX_WORKERS, NOTIFY_TIMEOUT, Config, DistributedConfig, redis_url_problem
 
 __all__ = ["load_config", "load_config_for", "parse_config"]
 
 TOPIC_KEYS = ("name", "query")
-NOTIFY_KEYS = ("urls", "mode", "digest_at")
+NOTIFY_KEYS = ("urls", "mode", "digest_at", "timeout")
 NOTIFY_MODES = ("run", "digest")
 STORE_KEYS = ("path",)
 DISTRIBUTED_KEYS = ("redis", "workers", "ingest")
@@ -96,6 +97,8 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
     urls = notify.get("urls", [])
     if not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
         raise chk.err(loc.line(("notify", None), "urls"), "[notify]: 'urls' must be an array of non-empty strings")
+    notify_timeout = (check_duration(chk, notify, "timeout", ("notify", None), "[notify]").total_seconds()
+                      if "timeout" in notify else NOTIFY_TIMEOUT)
 
     mode = chk.string(notify, "mode", ("notify", None), "[notify]", False) or "run"
     if mode not in NOTIFY_MODES:
@@ -120,7 +123,7 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
 
     distributed = _distributed(chk, data) if "distributed" in data else None
     _check_spiders(chk, sources)
-    return Config(sources, topics, list(urls), store_path, None, distributed, mode, when)
+    return Config(sources, topics, list(urls), store_path, None, distributed, mode, when, notify_timeout)
 
 
 def _check_spiders(chk: Checker, sources) -> None:

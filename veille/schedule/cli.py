@@ -24,12 +24,19 @@ Decisions:
   only news and errors). ``--revisit``/``--retry`` pass ``-a revisit=``/``-a retry=`` to
   every crawl of the run (a one-off full check). Exit status (:data:`EPILOG`): 0 ok, 1
   failure (the run could not be done), 2 bad input (config, options; a ``[distributed]``
-  config without a Redis URL or scrapy-redis too), 3 the run was done but a source failed
+  config without a Redis URL or scrapy-redis too, a ``--db`` that is not a veille store;
+  a damaged store is 1), 3 the run was done but a source failed
   (its crawl failed, or the report's health check names it: site unreachable, no
   articles, a layout change). A second overlapping run prints "another run is in progress; exiting" on stderr
   and exits 0.
 - Each program shows its own name and options: ``veille run --help`` has no ``--once``
   (it is implied), ``veille watch --help`` no ``--once``/``--all``/``--quiet``.
+- The run's lock is released before its notifications are sent, so a slow endpoint never
+  makes the next run give up.
+- The store is opened (created, migrated) before any lock file is made next to it: a
+  ``--db`` naming another application's database is refused and its folder left as it was.
+- A damaged store ends the run (and the daemon) with one line on stderr, exit 1, and a
+  report and notification that say so (:meth:`veille.schedule.runner.Runner.damaged`).
 - Daemon: one APScheduler job per source (``max_instances=1``, ``coalesce=True``, no
   misfire limit: after a pause or suspend a late job runs once), first run from
   :func:`veille.schedule.due.first_run`. At start dead ``running`` rows are marked
@@ -56,8 +63,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from storage import Store
+from storage.db import is_damage
 from veille.config import Config, ConfigError, SourceConfig, load_config, load_config_for
 from veille.core import clock
+from veille.core.errors import NotAStore
 from veille.monitor.flags import sync_topics
 
 from .distributed import distributed_problem
@@ -81,35 +90,52 @@ def run_once(runner: Runner, sources: list[SourceConfig], crawl_all: bool) -> in
         print("another run is in progress; exiting", file=sys.stderr)
         return 0
     old = runner.install_signals()
+    crawls: list[dict] = []
     try:
-        with Store(runner.db) as store:
-            store.reap_dead_crawls()
-            now = clock.now()
-            due = [s for s in sources if crawl_all or is_due(s, last_run(store, s.name), now)]
-        if not due:
-            log.info("nothing is due")
-        crawls, broken = [], False
-        for source in due:
-            if runner.stopping:
-                break
-            try:
-                row = runner.crawl(source)
-            except Exception:  # e.g. the store unreadable: the other sources still run
-                log.exception("%s: could not run the crawl", source.name)
-                broken = True
-                continue
-            if row is not None:
-                crawls.append(row)
-        report = runner.flag_and_report(crawls) or {}
+        try:
+            report, broken = _crawl_and_flag(runner, sources, crawl_all, crawls)
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            report, broken = runner.damaged(exc, crawls), True
+        finally:
+            runner.kill_children()
+            once.release()  # before the notifications: they never keep the next run out
+        runner.tell(report)
         if broken:
             return EXIT_FAILURE
         failed = any(c["status"] == "failed" for c in crawls) or report.get("health")
         return EXIT_SOURCE_FAILED if failed else EXIT_OK
     finally:
-        runner.kill_children()
         for s, h in old.items():
             signal.signal(s, h)
-        once.release()
+
+
+def _crawl_and_flag(runner: Runner, sources: list[SourceConfig], crawl_all: bool,
+                    crawls: list[dict]) -> tuple[dict, bool]:
+    """The crawls that are due (their rows appended to ``crawls``), then the flags; the
+    report and whether a crawl could not run."""
+    with Store(runner.db) as store:
+        store.reap_dead_crawls()
+        now = clock.now()
+        due = [s for s in sources if crawl_all or is_due(s, last_run(store, s.name), now)]
+    if not due:
+        log.info("nothing is due")
+    broken = False
+    for source in due:
+        if runner.stopping:
+            break
+        try:
+            row = runner.crawl(source)
+        except Exception as exc:  # e.g. the store unreadable: the other sources still run
+            if is_damage(exc):
+                raise
+            log.exception("%s: could not run the crawl", source.name)
+            broken = True
+            continue
+        if row is not None:
+            crawls.append(row)
+    return runner.flag(crawls), broken
 
 
 def _trigger(s: SourceConfig, first):
@@ -185,8 +211,8 @@ def status_started(status: DaemonStatus) -> str | None:
 
 
 def run_daemon(runner: Runner, sources: list[SourceConfig], only: list[str] | None = None) -> int:
-    """The daemon: crawl each source at its times until SIGTERM/SIGINT, reloading the
-    config on SIGHUP or when the file changes. Return 0."""
+    """The daemon: crawl each source at its times until SIGTERM/SIGINT (0), or until the
+    store is found damaged (1), reloading the config on SIGHUP or when the file changes."""
     old = runner.install_signals()
     watcher = ConfigWatcher(runner.config.path)
     old_hup = watcher.install()
@@ -199,21 +225,34 @@ def run_daemon(runner: Runner, sources: list[SourceConfig], only: list[str] | No
     def job(source: SourceConfig) -> None:
         if runner.stopping:
             return
+        row = None
         try:
             row = runner.crawl(source)
             if row is not None:
                 runner.flag_and_report([row])
-        except Exception:  # the daemon survives anything a crawl does
+        except Exception as exc:  # the daemon survives anything a crawl does
+            if is_damage(exc):
+                if runner.damage is None:  # said and notified once
+                    runner.tell(runner.damaged(exc, [row] if row else []))
+                return
             log.exception("%s: the crawl job failed", source.name)
 
     try:
-        with Store(runner.db) as store:
-            store.reap_dead_crawls()
-        status.write(runner.config.path, config_signature(runner.config.path))
         try:
-            runner.flag_and_report([], always=False)  # what a killed run left unflagged
-        except Exception:
-            log.exception("flagging the pending crawls failed")
+            with Store(runner.db) as store:
+                store.reap_dead_crawls()
+            status.write(runner.config.path, config_signature(runner.config.path))
+            try:
+                runner.flag_and_report([], always=False)  # what a killed run left unflagged
+            except Exception as exc:
+                if is_damage(exc):
+                    raise
+                log.exception("flagging the pending crawls failed")
+        except Exception as exc:
+            if not is_damage(exc):
+                raise
+            runner.tell(runner.damaged(exc))
+            return 1
         _schedule(sched, runner, job, sources)
         _digest_job(sched, runner)
         sched.start()
@@ -227,7 +266,7 @@ def run_daemon(runner: Runner, sources: list[SourceConfig], only: list[str] | No
                     log.exception("config reload failed; still running the previous one")
         sched.shutdown(wait=True)  # running jobs see `stopping` and close their crawl
         log.info("stopped")
-        return 0
+        return 1 if runner.damage else 0
     finally:
         if sched.running:
             sched.shutdown(wait=False)
@@ -336,6 +375,16 @@ def main(argv: list[str] | None = None, mode: str = "scheduler") -> int:
     overrides = {k: v for k, v in (("revisit", args.revisit), ("retry", args.retry)) if v}
     runner = Runner(config, db_path(args.db, config), as_json=args.json, json_lines=not once,
                     quiet=getattr(args, "quiet", False), overrides=overrides, progress=args.progress)
+    try:  # before any lock file is made next to it
+        Store(runner.db).close()
+    except NotAStore as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        if not is_damage(exc):
+            raise
+        runner.tell(runner.damaged(exc))
+        return EXIT_FAILURE
     if once:
         return run_once(runner, sources, args.all)
     return run_daemon(runner, sources, args.source)

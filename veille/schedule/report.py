@@ -15,6 +15,10 @@ Decisions:
   topic, the counts and links of what was flagged since the previous digest
   (:mod:`veille.report.digest`); a ``digests`` row per due time makes it once a day
   whatever the number of runs or processes.
+- Notifications are sent with the config's ``[notify] timeout`` per notification, after
+  the flags are written and every lock is released (:meth:`veille.schedule.runner.Runner.tell`);
+  their outcome goes in the report (``notifications``) printed after them, so a late or
+  failed one is counted there as well as logged.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from veille.core import clock
 from veille.monitor.flags import flag_pending, list_flags, sync_topics
 from veille.report import build_report, has_news, render_json, render_text
 from veille.report.digest import build_digest, digest_title, render_digest
-from veille.report.notify import notify
+from veille.report.notify import masked, notify
 
 __all__ = ["flag_and_build", "render", "flags_of", "Notifier", "worth_telling", "digest_due"]
 
@@ -64,8 +68,9 @@ def flags_of(store: Store, crawl_ids: list[int], have: set[int]) -> list[dict]:
 
 
 def worth_telling(report: dict) -> bool:
-    """What ``veille run --quiet`` prints: a report with flags, failures or an unwell source."""
-    return has_news(report) or bool(report.get("health"))
+    """What ``veille run --quiet`` prints: a report with flags, failures, an unwell source
+    or a damaged store."""
+    return has_news(report) or bool(report.get("health")) or bool(report.get("store_damaged"))
 
 
 def digest_due(now: dt.datetime, at: dt.time) -> dt.datetime:
@@ -78,22 +83,29 @@ def digest_due(now: dt.datetime, at: dt.time) -> dt.datetime:
 
 
 class Notifier:
-    """Sends reports to the ``[notify] urls``; logs each distinct failure once."""
+    """Sends reports to the ``[notify] urls``, each within ``deadline`` seconds; logs each
+    distinct failure once."""
 
-    def __init__(self, urls: list[str]):
+    def __init__(self, urls: list[str], deadline: float):
         self.urls = urls
+        self.deadline = deadline
         self.warned: set[tuple[str, str]] = set()
 
-    def notify(self, report: dict, **kwargs) -> list[tuple[str, bool, str]]:
+    def notify(self, report: dict, **kwargs) -> list[dict]:
+        """Send ``report`` (``kwargs``: ``title``, ``body`` of :func:`veille.report.notify.notify`);
+        return ``[{"channel", "ok", "error"}]`` (channels masked), the report's ``notifications``."""
         try:
-            results = notify(self.urls, report, **kwargs)
+            results = notify(self.urls, report, deadline=self.deadline, **kwargs)
         except ImportError as e:
             results = [(url, False, f"{e} (pip install apprise)") for url in self.urls]
+        out = []
         for url, ok, error in results:
+            channel = masked(url)
             if not ok and (url, error) not in self.warned:
-                log.warning("notification to %s failed: %s", url, error)
+                log.warning("notification to %s failed: %s", channel, error)
                 self.warned.add((url, error))
-        return results
+            out.append({"channel": channel, "ok": ok, "error": error})
+        return out
 
     def digest(self, store: Store, config: Config, now: dt.datetime | None = None) -> dict | None:
         """``[notify] mode = "digest"``: send the day's digest if its time (``digest_at``,
@@ -114,7 +126,7 @@ class Notifier:
         if digest["flags"] or digest["failed_crawls"]:
             self.urls = config.notify_urls
             results = self.notify({}, title=digest_title(digest), body=render_digest(digest))
-            bad = [f"{u.split('://', 1)[0]}: {e}" for u, ok, e in results if not ok]
+            bad = [f"{r['channel'].split('://', 1)[0]}: {r['error']}" for r in results if not r["ok"]]
             row["status"] = "failed" if bad and len(bad) == len(results) else "sent"
             row["detail"] = "; ".join(bad)
         digests.record_digest(store.conn, **row)

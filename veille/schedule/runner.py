@@ -16,15 +16,23 @@ Decisions:
 - SIGTERM/SIGINT: no new crawl starts; a running crawl gets SIGINT (then the escalation of
   :mod:`veille.schedule.processes`) and ends ``interrupted`` (not a failure); what it
   stored is flagged and reported. Repeated signals change nothing.
-- Flagging, printing and notifying (:mod:`veille.schedule.report`) happen under a thread
-  lock and the ``flags`` file lock: one at a time, across the daemon's threads and runs.
-  ``quiet`` (``veille run --quiet``): a report is printed only when it tells something
-  (flags, failures, an unwell source), so that cron mails only news and errors.
 - Each crawl's output goes to its own log file, ``logs/<source>/`` next to the store
   (rotated: :func:`veille.schedule.processes.open_log`), named in the log when the crawl
   fails; a running crawl's progress (pages, new, updated, failed: its row) is logged
   every ``progress`` seconds (60; ``--progress``). ``overrides`` are spider arguments
   for every crawl of the run (``--revisit all``, ``--retry all``).
+- Flagging (:mod:`veille.schedule.report`) happens under a thread lock and the ``flags``
+  file lock: one at a time, across the daemon's threads and runs. Notifying happens after,
+  holding no lock (:meth:`Runner.tell`): each notification has its deadline (``[notify]
+  timeout``), and a slow endpoint never keeps the next run out. The report is printed once
+  the notifications are done, with how they went. ``quiet`` (``veille run --quiet``): a
+  report is printed only when it tells something (flags, failures, an unwell source, a
+  damaged store), so that cron mails only news and errors.
+- A damaged store (SQLite: ``database disk image is malformed``, ``file is not a
+  database``; :func:`storage.db.is_damage`, or a crawl that failed saying so,
+  :func:`storage.db.damage_said`) stops the run where it is found: no more
+  crawls or writes, one clear line on stderr, and a report saying so
+  (:meth:`Runner.damaged`, :func:`veille.report.build.damage_report`) printed and notified.
 """
 
 from __future__ import annotations
@@ -34,14 +42,18 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
 from storage import Store, crawls
+from storage.db import damage_said
 from veille.config import Config, SourceConfig
 from veille.core import clock
 from veille.core.clock import utcnow
+from veille.core.errors import StoreDamaged
 from veille.core.lock import FileLock
+from veille.report.build import damage_report
 from veille.schedule.ingest import crawl_of_run
 
 from .distributed import run_distributed
@@ -70,8 +82,9 @@ class Runner:
         self.logs: dict[str, list[Path]] = {}  # source -> its last crawl's log files
         self.stopping = False
         self.children: dict[int, subprocess.Popen] = {}
-        self.lock = threading.Lock()  # flagging, printing, notifying: one thread at a time
-        self.notifier = Notifier(config.notify_urls)
+        self.lock = threading.Lock()  # flagging, printing: one thread at a time
+        self.notifier = Notifier(config.notify_urls, config.notify_timeout)
+        self.damage: str | None = None  # what was said when the store was found damaged
 
     def lock_file(self, name: str) -> FileLock:
         return FileLock(self.db.parent / f".veille-{name}.lock")
@@ -224,6 +237,10 @@ class Runner:
         level = logging.WARNING if row["status"] == "failed" else logging.INFO
         log.log(level, "%s: crawl %s %s (%s), %s new, %s updated", source.name, row["id"],
                 row["status"], row["finish_reason"], row["new"], row["updated"])
+        said = damage_said(tail) if row["status"] == "failed" else None
+        if said:  # the crawl met a damaged store: that is the news, not its traceback
+            log.info("%s: last output of the crawl:\n  %s", source.name, "\n  ".join(tail))
+            raise StoreDamaged(f"the store {self.db} is damaged: the crawl of {source.name} read {said!r}")
         if row["status"] == "failed" and tail:
             log.warning("%s: last output of the crawl:\n  %s", source.name, "\n  ".join(tail))
         if row["status"] == "failed" and self.logs.get(source.name):
@@ -241,17 +258,44 @@ class Runner:
 
     # -- flags, report, notifications ---------------------------------------------
     def flag_and_report(self, crawls: list[dict], always: bool = True) -> dict | None:
-        """Flag what the crawls stored (and anything left unflagged), print the report,
-        notify (or, in digest mode, send the day's digest when it is due).
+        """Flag what the crawls stored (and anything left unflagged), notify, print the
+        report (or, in digest mode, send the day's digest when it is due).
         ``always=False``: print nothing when there are no crawls and no flags; ``quiet``:
         print only a report that tells something (flags, failures, unwell sources)."""
-        with self.lock, self.lock_file("flags"), Store(self.db) as store:
-            report = flag_and_build(store, self.config, crawls, always)
-            if report is not None:
-                if not self.quiet or worth_telling(report):
-                    print(render(report, self.as_json, self.json_lines), flush=True)
-                if self.config.notify_urls and self.config.notify_mode != "digest":
-                    self.notifier.notify(report)
-            if self.config.notify_urls and self.config.notify_mode == "digest":
-                self.notifier.digest(store, self.config)
+        report = self.flag(crawls, always)
+        if report is not None:
+            self.tell(report)
+        elif self.config.notify_urls and self.config.notify_mode == "digest":
+            self.send_digest()
         return report
+
+    def flag(self, crawls: list[dict], always: bool = True) -> dict | None:
+        """Flag and build the report (under the flags locks); None when ``always`` is False
+        and there is nothing to tell."""
+        with self.lock, self.lock_file("flags"), Store(self.db) as store:
+            return flag_and_build(store, self.config, crawls, always)
+
+    def tell(self, report: dict) -> dict:
+        """Notify (holding no lock; each notification within ``[notify] timeout``), then
+        print the report with how the notifications went (``quiet``: only a report that
+        tells something). In digest mode a run's report is not sent; the day's digest is,
+        when it is due (a damaged store is said at once, whatever the mode)."""
+        digest = self.config.notify_mode == "digest" and not report.get("store_damaged")
+        if self.config.notify_urls and not digest:
+            report["notifications"] = self.notifier.notify(report)
+        with self.lock:
+            if not self.quiet or worth_telling(report):
+                print(render(report, self.as_json, self.json_lines), flush=True)
+        if self.config.notify_urls and digest:
+            self.send_digest()
+        return report
+
+    def damaged(self, exc: BaseException, crawls: list[dict] | None = None) -> dict:
+        """The store was found damaged (``exc``): say it on stderr in one line and return
+        the report that says it (for :meth:`tell`). Nothing more is written to the store."""
+        detail = str(exc) if isinstance(exc, StoreDamaged) else f"the store {self.db} is damaged: {exc}"
+        self.damage = (f"{detail}; nothing more is written to it: restore a backup, or save what "
+                       f"SQLite can still read with: sqlite3 {self.db} .recover")
+        self.stopping = True
+        print(f"scheduler.py: {self.damage}", file=sys.stderr, flush=True)
+        return damage_report(self.damage, crawls)
