@@ -155,8 +155,8 @@ def _replace(target: Path, write: Callable, text: bool = False):
     except BaseException as exc:
         with suppress(OSError):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        if isinstance(exc, OSError) and exc.errno is not None:  # the file it is about, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
 
 

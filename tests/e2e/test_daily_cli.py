@@ -124,7 +124,8 @@ def test_unwritable_folders_are_one_line(crawled):
         (crawled / "out", ["export", "--out", "out"], "Permission denied"),
         (crawled / "conf", ["topics", "add", "x", "Bamako", "--config", "conf/veille.toml"], "Permission denied"),
         (data, ["export", "--out", "out2"], ""),  # a reader: works, or says why in one line
-        (data, ["topics", "backfill", "otan"], "writable"),
+        # nothing left to flag: works without writing (a reader's open since issue 10), or says why
+        (data, ["topics", "backfill", "otan"], ""),
     ]
     for folder, args, words in cases:
         folder.chmod(0o555)
