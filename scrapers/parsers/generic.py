@@ -28,7 +28,10 @@ Headline, date and dateline come from :mod:`scrapers.parsers.metadata`. The date
 order: the dateline (when one was found), JSON-LD, ``<meta>``, trafilatura's date finder
 (htmldate, conservative), ``<time datetime>``, a date written just after the headline,
 htmldate on the whole page;
-``extra["date_source"]`` records which. No date at all raises ``NotAnArticle("no-date")``.
+``extra["date_source"]`` records which. No date at all: ``fallback_date`` (the day veille
+first saw the page) gives line 1's month (``date_source`` ``first_seen``); without one,
+``require_date=False`` returns the article undated (``--body-only``), else
+``NotAnArticle("no-date")``.
 
 Line 1 is ``<headline> - <site>`` (the text format's rule for non-aBamako sources) unless
 ``page_title=True``, which keeps the page's ``<title>`` as written (the aBamako rule).
@@ -43,6 +46,8 @@ extractors, the checks, the tidying) share the pruned page (``_Page``).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import copy
 import re
@@ -450,17 +455,24 @@ class GenericParser:
         self.find_dateline = find_dateline
 
     def parse(self, body: bytes, url: str, content_type: str | None = None,
-              site: str | None = None) -> ParsedArticle:
+              site: str | None = None, *, fallback_date: dt.date | None = None,
+              require_date: bool = True) -> ParsedArticle:
+        """See the module doc. A page without a date of its own: ``fallback_date`` (the
+        day veille first saw it) is line 1's month, ``extra["date_source"] = "first_seen"``;
+        without one, ``require_date=False`` returns the article undated (``published``
+        None: the body and headline, no text format), else ``NotAnArticle("no-date")``."""
         ensure_html(body, content_type)
         dec = decode_html(bytes(body), content_type)
         html_text = dec.text
         root = parse_document(html_text[:16_000_000])
-        return self.from_tree(root, html_text, url, site=site, charset=dec.charset)
+        return self.from_tree(root, html_text, url, site=site, charset=dec.charset,
+                              fallback_date=fallback_date, require_date=require_date)
 
     # ------------------------------------------------------------------------------
     def from_tree(self, root, html_text: str, url: str, *, site: str | None = None,
                   charset: str = "", pm: PageMeta | None = None,
-                  extra: dict | None = None) -> ParsedArticle:
+                  extra: dict | None = None, fallback_date: dt.date | None = None,
+                  require_date: bool = True) -> ParsedArticle:
         """Extract from an already parsed page (``html_text`` is the decoded page)."""
         pm = pm or page_meta(root)
         site = site_for(url, site)
@@ -546,9 +558,11 @@ class GenericParser:
             published, date_src = near_headline_date(root, h1)
         if not published:
             published, date_src = htmldate_published(html_text)
-        if not published:
+        if not published and fallback_date is not None:
+            published, date_src = fallback_date, "first_seen"
+        if not published and require_date:
             raise NotAnArticle("no-date", "no publication date found")
-        extra["date_source"] = date_src
+        extra["date_source"] = date_src if published else ""
 
         if self.page_title and pm.title:
             title = pm.title

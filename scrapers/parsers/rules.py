@@ -92,21 +92,28 @@ class SiteRulesParser:
 
     # -- entry point ---------------------------------------------------------------------
     def parse(self, body: bytes, url: str, content_type: str | None = None,
-              site: str | None = None) -> ParsedArticle:
+              site: str | None = None, *, fallback_date=None, require_date: bool = True) -> ParsedArticle:
+        """``fallback_date`` / ``require_date``: for an undated page, as in
+        :meth:`GenericParser.parse`."""
         ensure_html(body, content_type)
+        undated = {"fallback_date": fallback_date, "require_date": require_date}
         if not self.has_rules:
-            return self._generic(body, url, content_type, site, "no rules")
+            return self._generic(body, url, content_type, site, "no rules", undated)
         dec = decode_html(bytes(body), content_type)
         root = parse_document(dec.text)
         try:
-            art = self._extract(root, url, site_for(url, site))
+            art = self._extract(root, url, site_for(url, site),
+                                date_optional=fallback_date is not None or not require_date)
         except _Missing as exc:
-            return self._generic(body, url, content_type, site, str(exc))
+            return self._generic(body, url, content_type, site, str(exc), undated)
+        if art.published is None and fallback_date is not None:
+            art.published = fallback_date
+            art.extra["date_source"] = "first_seen"
         art.charset = dec.charset
         return art
 
-    def _generic(self, body, url, content_type, site, missing: str) -> ParsedArticle:
-        art = self.fallback.parse(body, url, content_type, site=site_for(url, site))
+    def _generic(self, body, url, content_type, site, missing: str, undated=None) -> ParsedArticle:
+        art = self.fallback.parse(body, url, content_type, site=site_for(url, site), **(undated or {}))
         if not str(art.method).startswith("generic"):
             art.method = f"generic:{art.method}"
         art.extra = {**(art.extra or {}), "rules_missing": missing}
@@ -120,7 +127,7 @@ class SiteRulesParser:
         hits = sel(root)
         return hits[0] if hits else None
 
-    def _extract(self, root, url: str, site: str) -> ParsedArticle:
+    def _extract(self, root, url: str, site: str, date_optional: bool = False) -> ParsedArticle:
         missing = []
         pm = page_meta(root)
         # headline
@@ -149,7 +156,7 @@ class SiteRulesParser:
                 published = parse_french_date(dateline) or parse_date(dateline)
         if not published:
             published = _page_date(pm)
-        if not published:
+        if not published and not date_optional:
             missing.append("date")
         # caption (read before the drops: it often sits in a dropped figure)
         el = self._first("caption", root)
