@@ -13,11 +13,16 @@ the bytes veille would store (no trailing newline), and the method on stderr::
 (:mod:`scrapers.parsers.registry`): the aBamako parser for aBamako-family URLs or markup
 (``FullArticleTexte``), the generic parser otherwise. Exit status: 0 with a text, 1 when
 the page cannot be read or gives no article (the reason on stderr), 2 for bad usage.
+
+A page without a date of its own is an article, as in a crawl: line 1 takes the month
+veille first saw it, which for a page read from a file is today (stderr says "date from
+first_seen"); nothing is stored. ``--body-only`` never needs a date.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 
@@ -72,16 +77,21 @@ def main(argv=None) -> int:
         _err(f"cannot read {args.page}: {exc.strerror or exc}")
         return 1
     parser = choose_parser(args.parser, args.url, body)
+    # an undated page: the month veille first sees it (now); the body alone needs no date
+    undated = ({"require_date": False} if args.body_only
+               else {"fallback_date": dt.datetime.now(dt.timezone.utc).date()})
     try:
-        art = parser.parse(body, args.url, args.content_type, site=args.site)
+        art = parser.parse(body, args.url, args.content_type, site=args.site, **undated)
     except NotAnArticle as exc:
         _err(f"not an article: {exc.reason}" + (f": {exc.detail}" if exc.detail else ""))
         return 1
-    try:
-        text = art.text()
-    except FormatError as exc:
-        _err(f"no text: {exc}")
-        return 1
+    text = ""
+    if not args.body_only:
+        try:
+            text = art.text()
+        except FormatError as exc:
+            _err(f"no text: {exc}")
+            return 1
 
     method = art.method or type(parser).__name__
     if args.json:
