@@ -176,9 +176,11 @@ def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
 # --------------------------------------------------------------------------- writes
 
 def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
-               revisit: RevisitPolicy, *, skip_invalid: bool = False) -> list[str]:
+               revisit: RevisitPolicy, *, skip_invalid: bool = False,
+               retry: pending.RetryPolicy | None = None) -> list[str]:
     """Save fetched articles in ONE transaction; return one outcome per item (see
-    :meth:`storage.Store.save_batch`)."""
+    :meth:`storage.Store.save_batch`). An invalid item that was pending counts as a failed
+    attempt (``retry`` policy)."""
     prepared, invalid = prepare(items, skip_invalid)
     if not prepared:
         return []
@@ -256,6 +258,8 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                 " VALUES (?, ?, 'failed', 'invalid-text', ?, ?)",
                 [(crawl_id, url, err[:1000], now) for _, url, err in invalid])
             ex("UPDATE crawls SET failed=failed+? WHERE id=?", (len(invalid), crawl_id))
+            pending.answered(conn, crawl_id, "", retry or pending.RetryPolicy(),
+                             [(url, None, "retry", "invalid-text", None) for _, url, _ in invalid if url])
     return outcomes
 
 

@@ -242,7 +242,7 @@ class Store:
         the error in ``detail``) and counts in the crawl's ``failed``; the rest is saved.
         """
         return articles.save_batch(self.conn, crawl_id, items, self.revisit,
-                                   skip_invalid=skip_invalid)
+                                   skip_invalid=skip_invalid, retry=self.retry)
 
     def save(self, crawl_id: int, item: dict) -> str:
         """One item: ``save_batch(crawl_id, [item])[0]`` (one transaction per item: slower)."""

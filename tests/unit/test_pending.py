@@ -101,6 +101,14 @@ def test_a_failed_id_is_pending_a_failed_known_article_is_not(store):
     assert [(r["url"], r["discovered_by"], r["attempts"]) for r in rows(store)] == [(URL.format(7), "ids", 1)]
 
 
+def test_an_invalid_text_is_a_failed_attempt(store):
+    c1 = store.start_crawl("abamako")
+    store.discover(c1, [(URL.format(5), "feed")])
+    assert store.save_batch(c1, [item(5, text="not the format")], skip_invalid=True) == ["invalid"]
+    [p] = rows(store)
+    assert (p["attempts"], p["last_reason"]) == (1, "invalid-text")
+
+
 def test_a_crawl_that_cannot_write_leaves_its_articles_pending(store):
     c1 = store.start_crawl("abamako")
     store.discover(c1, [(URL.format(1), "feed")])

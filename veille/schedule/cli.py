@@ -17,13 +17,15 @@ Decisions:
   it (see :mod:`veille.core.lock`).
 - ``--once``: crawls what is due (:func:`veille.schedule.due.is_due`); ``--all`` every
   selected source. Due crawls run one after the other. Exit 0, 1 if a crawl of this run
-  failed, 2 on a bad config or usage (a ``[distributed]`` config without a Redis URL or
+  failed (or a source was skipped because another process has been crawling it for longer
+  than its timeout), 2 on a bad config or usage (a ``[distributed]`` config without a Redis URL or
   scrapy-redis too). A second overlapping ``--once`` prints "another run is in progress;
   exiting" on stderr and exits 0.
 - Daemon: one APScheduler job per source (``max_instances=1``, ``coalesce=True``, no
   misfire limit: after a pause or suspend a late job runs once), first run from
-  :func:`veille.schedule.due.first_run`. At start dead ``running`` rows are marked
-  ``killed`` and unflagged crawls are flagged (the work a SIGKILLed run left). The config
+  :func:`veille.schedule.due.first_run`. At start dead ``running`` rows (their lease
+  expired, whatever their host) are marked ``killed`` and unflagged crawls are flagged
+  (the work a SIGKILLed run left). The config
   is read once.
 - SIGTERM/SIGINT (:class:`veille.schedule.runner.Runner`): exit 0 (or 1 in ``--once`` if
   an earlier crawl failed).
