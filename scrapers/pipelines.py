@@ -128,6 +128,8 @@ class StorePipeline:
         self.beats = task.LoopingCall(self.beat)
         self.beats.start(max(0.2, self.lease / 5), now=False)
         logger.info("veille: crawl %s into %s", self.crawl_id, self.store.path)
+        self.stats.set_value("veille/crawl_id", self.crawl_id)
+        self.stats.set_value("veille/db", str(self.store.path))
 
     def beat(self) -> None:
         """Renew the crawl's lease (not while the store refuses writes)."""
@@ -282,12 +284,23 @@ class StorePipeline:
                 return
             if reason == "finished" and self.pages:
                 self.store.save_pages(self.source, self.pages)
+            self.store.record_discovery(self.crawl_id, links_found(self.stats.get_stats()),
+                                        sum(1 for p in self.pages if p.get("status") == 304))
             self.store.finish_crawl(self.crawl_id, status=crawl_status(reason), reason=reason)
         finally:
             self.store.close()
             self.store = None
             if self.reserve is not None:
                 self.reserve.close()
+
+
+LINK_STATS = ("veille/feed_links", "veille/listing_links", "veille/sitemap_links", "veille/ids_links")
+
+
+def links_found(stats: dict) -> int:
+    """The article links a crawl's discovery gave (feeds, listings, sitemaps, id walks),
+    known ones included, from its Scrapy stats."""
+    return sum(int(stats.get(k) or 0) for k in LINK_STATS)
 
 
 def revisit_settings(settings) -> dict:

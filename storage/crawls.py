@@ -48,9 +48,9 @@ from veille.core.errors import InvalidInput, NoSuchCrawl
 from . import pending
 from .db import transaction
 
-__all__ = ["start", "finish", "close", "heartbeat", "reap_dead", "reap", "check", "save_skips", "pid_alive",
-           "process_identity", "is_dead", "running", "last_id", "started_by", "of_run", "last_started",
-           "add_gaps", "SKIP_KINDS", "DEFAULT_LEASE"]
+__all__ = ["start", "finish", "close", "heartbeat", "reap_dead", "reap", "check", "save_skips",
+           "set_discovery", "pid_alive", "process_identity", "is_dead", "running", "last_id",
+           "started_by", "of_run", "last_started", "add_gaps", "SKIP_KINDS", "DEFAULT_LEASE"]
 
 SKIP_KINDS = ("skipped", "failed")
 DEFAULT_LEASE = 300.0  # seconds a crawl stays alive without a heartbeat
@@ -195,6 +195,16 @@ def finish(conn: sqlite3.Connection, crawl_id: int, status: str = "finished",
         raise InvalidInput("status must be a non-empty str")
     with transaction(conn):
         close(conn, crawl_id, status, reason)
+
+
+def set_discovery(conn: sqlite3.Connection, crawl_id: int, links_found: int,
+                  pages_not_modified: int) -> None:
+    """Record how the crawl's discovery went (its own transaction): the article links its
+    feeds, listings, sitemaps and id walks gave, and how many of those pages answered 304.
+    Source health tells a quiet re-crawl (nothing changed, nothing due) from a broken one."""
+    with transaction(conn):
+        conn.execute("UPDATE crawls SET links_found = ?, pages_not_modified = ? WHERE id = ?",
+                     (int(links_found), int(pages_not_modified), crawl_id))
 
 
 def close(conn: sqlite3.Connection, crawl_id: int, status: str, reason: str) -> None:

@@ -2,7 +2,9 @@
 
 One source of truth: :data:`TABLES` lists every table's columns in order. ``ensure_schema``
 creates what is missing (tables, columns, indexes, full-text search, triggers) and is
-idempotent: run it on every open. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
+idempotent: run it on every read-write open. Readers never run it (they must not change
+a store): :func:`check_readable` refuses, with a message, a store newer than this code or
+one an older veille made that no writer has completed yet (:func:`missing_parts`). ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
 a later issue that needs more than "add a column" bumps it and adds a step to
 :data:`MIGRATIONS`.
 
@@ -31,9 +33,13 @@ from veille.core.errors import SchemaError
 
 from .db import transaction
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts",
+           "missing_parts", "check_readable"]
 
-SCHEMA_VERSION = 2
+# Version 3 (issue 9): the pending table, crawl leases, gaps and retry counts, and
+# articles.date_source. Should another version 3 land first, this becomes 4: this one line.
+PENDING_VERSION = 3
+SCHEMA_VERSION = PENDING_VERSION  # the newest step of MIGRATIONS
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -68,6 +74,9 @@ TABLES: dict[str, dict] = {
             "failed": int,
             "not_modified": int,  # of `unchanged`: answered 304 to a conditional request
             "flagged_at": str,  # when its new articles and versions were matched to topics
+            # how its discovery went (source health: a quiet re-crawl is not "no articles")
+            "links_found": int,  # article links its feeds, listings, sitemaps, id walks gave
+            "pages_not_modified": int,  # feeds and listings that answered 304
             # storage.pending: pending articles it asked for again, stored, gave up on; and
             # how many of its source's articles were pending when it ended
             "retried": int,
@@ -97,6 +106,8 @@ TABLES: dict[str, dict] = {
             "recovered": 0,
             "given_up": 0,
             "gaps": 0,
+            "links_found": 0,
+            "pages_not_modified": 0,
         },
     },
     "articles": {
@@ -228,6 +239,9 @@ TABLES: dict[str, dict] = {
             # the first flag of this topic for the same story from another article: this
             # one is recorded but reported under it, not alerted again (NULL: an alert)
             "duplicate_of_flag": int,
+            # 1: raised by `veille topics backfill` (old articles flagged for a new topic),
+            # kept out of "new today", the briefing and notifications by default
+            "backfill": int,
         },
         "pk": "id",
         "fks": [
@@ -237,7 +251,7 @@ TABLES: dict[str, dict] = {
             ("story_id", "stories", "id"),
             ("duplicate_of_flag", "flags", "id"),
         ],
-        "defaults": {},
+        "defaults": {"backfill": 0},
     },
     # the same story at several URLs or sources (veille.monitor.stories): one row per story
     "stories": {
@@ -276,6 +290,23 @@ TABLES: dict[str, dict] = {
         "fks": [("hash", "contents", "hash"), ("story_id", "stories", "id"),
                 ("matched_hash", "contents", "hash")],
         "defaults": {},
+    },
+    # the daily digests sent ([notify] mode = "digest"): one row per digest
+    "digests": {
+        "columns": {
+            "id": int,
+            "due_at": str,  # the time of day it was due (UTC), one digest per due time
+            "sent_at": str,  # when it was sent (UTC)
+            "since": str,  # the flags created from this time (UTC)...
+            "until": str,  # ...to this one
+            "flags": int,  # how many flags it told
+            "failed_crawls": int,  # how many crawls failed in that period
+            "status": str,  # sent | failed | empty (nothing to tell: nothing sent)
+            "detail": str,  # why it failed
+        },
+        "pk": "id",
+        "fks": [],
+        "defaults": {"flags": 0, "failed_crawls": 0},
     },
     # per crawl, how many article pages each extraction method produced (source health:
     # a site parser suddenly falling back to generic extraction is a layout change)
@@ -318,6 +349,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("story_texts", ["story_id"], False),
     ("story_texts", ["first_seen"], False),
     ("crawl_methods", ["crawl_id", "method"], True),
+    ("digests", ["due_at"], True),
     ("pending", ["source", "next_try_at"], False),
 ]
 
@@ -339,15 +371,31 @@ CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles] B
 END
 """
 
+
+def _mark_backfill_flags(db: sqlite_utils.Database) -> None:
+    """Version 2: ``flags.backfill``. A store made before it cannot say which flags
+    ``veille topics backfill`` raised; they are told by their time: a crawl's own flags are
+    written in the transaction that sets its ``flagged_at`` (same timestamp, or earlier for
+    a crawl flagged again), a backfill flag later, when the crawl had long been flagged
+    (or never was: a crawl made by hand and backfilled before any run flagged it)."""
+    db.conn.execute(
+        "UPDATE flags SET backfill = 1 WHERE kind = 'new' AND backfill = 0 AND ("
+        " (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id) IS NULL"
+        " OR flags.created_at > (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id))")
+
+
 def _dates_from_pages(db: sqlite_utils.Database) -> None:
-    """Version 2: every article stored before undated pages were (issue 9) had a date
-    of its own."""
+    """:data:`PENDING_VERSION`: ``articles.date_source``. Every article stored before
+    undated pages were (issue 9) had a date of its own."""
     db.execute("UPDATE articles SET date_source = 'page' WHERE date_source IS NULL")
 
 
 # version -> function(db) bringing the schema from version-1 to version. Steps beyond
 # "create missing tables/columns/indexes" (done every time) go here.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _dates_from_pages}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    2: _mark_backfill_flags,
+    PENDING_VERSION: _dates_from_pages,
+}
 
 
 def _index_name(table: str, columns: list[str]) -> str:
@@ -385,6 +433,35 @@ def _add_column(conn, table: str, col: str, typ, fk: tuple[str, str] | None, def
     conn.execute(sql)
 
 
+def _newer(version: int) -> SchemaError:
+    return SchemaError(f"database schema version {version} is newer than this code ({SCHEMA_VERSION})")
+
+
+def missing_parts(db: sqlite_utils.Database) -> list[str]:
+    """The tables (``name``) and columns (``table.column``) of :data:`TABLES` the store
+    lacks, in order: what ``ensure_schema`` would add."""
+    out: list[str] = []
+    for name, spec in TABLES.items():
+        have = {r[1] for r in db.conn.execute(f"PRAGMA table_info([{name}])")}
+        out += [name] if not have else [f"{name}.{c}" for c in spec["columns"] if c not in have]
+    return out
+
+
+def check_readable(db: sqlite_utils.Database, where: str) -> None:
+    """For a reader, which must not migrate: :class:`SchemaError` when the store (at
+    ``where``, for the message) is newer than this code, or lacks tables or columns this
+    code reads (made by an older veille; the next writer adds them)."""
+    version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _newer(version)
+    missing = missing_parts(db)
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise SchemaError(f"the store {where} was made by an older veille (no {shown}) and is "
+                          "read-only here; the next command that writes to it (a crawl, veille "
+                          "run, veille topics backfill) brings it up to date")
+
+
 def ensure_schema(db: sqlite_utils.Database) -> bool:
     """Create or complete the schema; return True if anything was changed.
 
@@ -396,9 +473,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise SchemaError(
-                f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
-            )
+            raise _newer(version)
         existing = set(db.table_names())
         for name, spec in _creation_order():
             table = db[name]

@@ -1,7 +1,7 @@
 """The parser of the aBamako CMS family (abamako.com, abidjan.net, acotonou.com, ...),
 and the table of the family's sites (:data:`FAMILY`).
 
-Known markup (``shared/docs/sources.md``)::
+Known markup (``docs/sources.md``)::
 
     <title>HEADLINE - abamako.com</title>
     [rubric]
@@ -90,7 +90,7 @@ class FamilySite:
     base_url: str  # where its news live
 
 
-# The sites of the CMS network (shared/docs/sources.md): one row each. A row is a spider
+# The sites of the CMS network (docs/sources.md): one row each. A row is a spider
 # (scrapers/spiders/abamako.py makes one per row) and a registry entry (pages under these
 # hosts are read by AbamakoParser, scrapers/parsers/registry.py).
 FAMILY = (

@@ -133,7 +133,7 @@ def test_a_store_written_by_the_previous_code_is_migrated(tmp_path):
     con.close()
     s = Store(path)  # a writer opens it: migrated
     try:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert {r["date_source"] for r in rows(s, "SELECT date_source FROM articles")} == {"page"}
         cols = s.db["crawls"].columns_dict
@@ -150,3 +150,4 @@ def test_a_store_written_by_the_previous_code_is_migrated(tmp_path):
         assert s.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
     finally:
         s.close()
+

@@ -22,15 +22,15 @@ first_seen"); nothing is stored. ``--body-only`` never needs a date.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 
 from scrapers.parsers.base import site_for
 from scrapers.parsers.registry import NAMED, parser_for
+from veille.core import clock
 from veille.core.errors import FormatError, NotAnArticle
 
-__all__ = ["main", "choose_parser"]
+__all__ = ["main", "choose_parser", "extract"]
 
 
 def choose_parser(name: str, url: str, body: bytes):
@@ -39,6 +39,22 @@ def choose_parser(name: str, url: str, body: bytes):
     if name == "auto":
         return parser_for(url, body)
     return NAMED[name]()
+
+
+def extract(body: bytes, url: str, *, parser: str = "auto", content_type: str | None = "text/html",
+            site: str | None = None, body_only: bool = False, fallback_date=None):
+    """(article, parser object) for a page, as ``veille extract`` computes it.
+
+    Raises NotAnArticle like the parser does. ``body_only``: only the paragraphs are
+    wanted (what ``--body-only`` prints), so a page without a date still gives them
+    (``published`` is then None). Benchmarks call this, so they measure the command's
+    own path. ``fallback_date``: the month of line 1 for a page without a date.
+    """
+    p = choose_parser(parser, url, body)
+    kw = {"require_date": False} if body_only else {}
+    if fallback_date is not None:
+        kw["fallback_date"] = fallback_date
+    return p.parse(body, url, content_type, site=site, **kw), p
 
 
 def _read(path: str) -> bytes:
@@ -76,12 +92,11 @@ def main(argv=None) -> int:
     except OSError as exc:
         _err(f"cannot read {args.page}: {exc.strerror or exc}")
         return 1
-    parser = choose_parser(args.parser, args.url, body)
-    # an undated page: the month veille first sees it (now); the body alone needs no date
-    undated = ({"require_date": False} if args.body_only
-               else {"fallback_date": dt.datetime.now(dt.timezone.utc).date()})
     try:
-        art = parser.parse(body, args.url, args.content_type, site=args.site, **undated)
+        # an undated page: the month veille first sees it (now); the body alone needs no date
+        today = None if args.body_only else clock.now().date()
+        art, parser = extract(body, args.url, parser=args.parser, content_type=args.content_type,
+                              site=args.site, body_only=args.body_only, fallback_date=today)
     except NotAnArticle as exc:
         _err(f"not an article: {exc.reason}" + (f": {exc.detail}" if exc.detail else ""))
         return 1
