@@ -69,7 +69,7 @@ from scrapers.parsers.base import looks_truncated
 from scrapers.status import pending_outcome
 from storage import Store
 from veille.core.clock import parse_iso, utcnow
-from veille.core.errors import NoStore, NotAnArticle, SpiderArgumentError
+from veille.core.errors import NoStore, NotAnArticle, SchemaError, SpiderArgumentError
 from veille.core.textformat import FormatError, content_hash
 
 __all__ = ["NewsSpiderBase", "classify_failure", "header_value", "REVISIT", "RETRY"]
@@ -194,8 +194,8 @@ class NewsSpiderBase(scrapy.Spider):
         path = self.settings.get("VEILLE_DB") or None
         try:  # reading only: a writer holding the lock must not stop the crawl here
             store = Store.open_readonly(path)
-        except NoStore:
-            Store(path).close()  # a crawl without the pipeline that creates it
+        except (NoStore, SchemaError):  # none yet, or an older veille's: a crawl writes it
+            Store(path).close()  # creates or migrates it (the pipeline's open may come later)
             store = Store.open_readonly(path)
         prefix = self.base_url + "/"
         try:
