@@ -1,5 +1,6 @@
 """``storage.pending`` through the store: articles found and not stored, their retries and
-backoff, and the migration of a store written by the previous code (c10de79)."""
+backoff, and the migration of stores written by the previous code (c10de79, schema 1; and
+683caaa, main with schema 2: flags.backfill, crawl discovery counts)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from test_store import item
 from storage import SCHEMA_VERSION, Store
 from storage.pending import RetryPolicy
 from veille.core.clock import parse_iso
+from veille.core.errors import SchemaError
 
 STORES = Path(__file__).resolve().parents[1] / "stores"
 URL = "https://news.abamako.com/h/{}.html"
@@ -151,3 +153,41 @@ def test_a_store_written_by_the_previous_code_is_migrated(tmp_path):
     finally:
         s.close()
 
+
+def test_a_store_written_by_main_before_issue_9_is_migrated(tmp_path):
+    """tests/stores/store_683caaa.db.gz: made by main at 683caaa (schema 2) through its own
+    Store: a finished crawl with discovery counts, 3 articles flagged, a page validator, a
+    skip, and a crawl left running by a process of a container that is gone."""
+    path = tmp_path / "main.db"
+    with gzip.open(STORES / "store_683caaa.db.gz") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+    # an hour later: the running crawl (no lease: it predates them) has long been dead
+    con.execute("UPDATE crawls SET started_at = '2026-01-01T00:00:00.000Z' WHERE status = 'running'")
+    con.commit()
+    con.close()
+    with pytest.raises(SchemaError, match="older veille"):  # a reader does not migrate it
+        Store.open_readonly(path)
+    s = Store(path)
+    try:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert {r["date_source"] for r in rows(s, "SELECT date_source FROM articles")} == {"page"}
+        # main's columns and rows kept as they were; its own flags are not backfill
+        [done] = rows(s, "SELECT * FROM crawls WHERE status = 'finished'")
+        assert (done["links_found"], done["retried"], done["gaps"]) == (4, 0, 0)
+        assert {r["backfill"] for r in rows(s, "SELECT backfill FROM flags")} == {0}
+        assert s.conn.execute("SELECT count(*) FROM pages").fetchone()[0] == 1
+        # the dead crawl of another host is reaped by its (start + default) lease
+        [dead] = s.reap_dead_crawls()
+        assert s.crawl(dead)["status"] == "killed"
+        c = s.start_crawl("abamako")
+        s.discover(c, [(URL.format(5), "feed")])
+        assert s.pending_count("abamako") == 1
+        s.save_batch(c, [item(5)])
+        s.finish_crawl(c)
+        assert s.crawl(c)["pending"] == 0
+    finally:
+        s.close()
+    Store.open_readonly(path).close()  # and readers read it now
