@@ -1,6 +1,7 @@
 """Fault benchmark: nothing a crawl discovers is lost when a site and a machine misbehave.
 
     .venv/bin/python bench/faults.py [--articles 200] [--share 0.3] [--faulty 4] [--added 15] [--seed 1]
+                                     [--kill-after 10]
 
 1. Generates a replica of ``--articles`` aBamako pages (``bench/out/faults/site``) and serves
    it on 127.0.0.1; the store is ``bench/out/faults/veille.db`` (fresh).
@@ -14,7 +15,11 @@
      reset, a closed connection, a body cut short under its Content-Length, a wrong
      Content-Length, a 404 that comes back; and, during the third crawl, another
      connection holds the store's write lock (``BEGIN IMMEDIATE``) longer than the crawl
-     will wait, once the crawl has read its feed and listings;
+     will wait, once the crawl has read its feed and listings; the second crawl is
+     SIGKILLed (its process group) once it has asked for ``--kill-after`` articles; the
+     fourth runs on a full disk (the store lives on a tmpfs, shrunk for that crawl to what
+     the store uses plus the crawl's 4 MB reserve plus 64 KB; root only, else said and
+     skipped);
    - then the site heals: crawls go on (each after the backoff of the pending articles
      has passed) until nothing is pending.
 3. Time is compressed: the backoff of pending articles starts at 1 s instead of 5 min
@@ -36,6 +41,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -113,13 +119,68 @@ class LockHolder(threading.Thread):
         self.held_for = time.monotonic() - t
 
 
-def crawl(db: Path, base_url: str, log: Path) -> int:
+class Killer(threading.Thread):
+    """SIGKILLs the crawl's process group once it has asked for ``after`` article pages,
+    as the OOM killer or a reboot would."""
+
+    def __init__(self, srv, mark: int, after: int):
+        super().__init__(daemon=True)
+        self.srv, self.mark, self.after = srv, mark, after
+        self.proc: subprocess.Popen | None = None
+        self.killed_at = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            n = sum(1 for h in self.srv.hits(self.mark) if h["path"].startswith("/h/"))
+            if n >= self.after and self.proc is not None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.killed_at = n
+                return
+            time.sleep(0.02)
+
+
+class TmpfsStore:
+    """The store's folder on a tmpfs (root only), to fill its disk for one crawl."""
+
+    ROOMY = 512 << 20
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.mounted = os.geteuid() == 0 and subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={self.ROOMY}", "tmpfs", str(path)],
+            capture_output=True).returncode == 0
+
+    def used(self) -> int:
+        st = os.statvfs(self.path)
+        return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+    def resize(self, size: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(self.path)], check=True)
+
+    def close(self) -> None:
+        if self.mounted:
+            subprocess.run(["umount", "-l", str(self.path)], check=False)
+            self.mounted = False
+
+
+def crawl(db: Path, base_url: str, log: Path, killer: Killer | None = None) -> int:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "abamako", "-a", f"base_url={base_url}"]
     for k, v in SETTINGS.items():
         cmd += ["-s", f"{k}={v}"]
     with open(log, "wb") as err:
-        return subprocess.run(cmd, cwd=ROOT, env={**os.environ, "VEILLE_DB": str(db)}, stderr=err,
-                              stdout=subprocess.DEVNULL, timeout=600).returncode
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "VEILLE_DB": str(db)}, stderr=err,
+                                stdout=subprocess.DEVNULL, start_new_session=True)
+        if killer is not None:
+            killer.proc = proc
+            killer.start()
+        try:
+            return proc.wait(timeout=600)
+        finally:
+            if killer is not None:
+                killer.done.set()
+                killer.join()
 
 
 def main(argv=None) -> int:
@@ -129,13 +190,25 @@ def main(argv=None) -> int:
     ap.add_argument("--faulty", type=int, default=4, help="crawls before the site heals")
     ap.add_argument("--added", type=int, default=15, help="new articles before each crawl")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--kill-after", type=int, default=10, help="articles asked for before the 2nd crawl is killed")
     a = ap.parse_args(argv)
     rng = random.Random(a.seed)
 
     work = OUT / "faults"
+    subprocess.run(["umount", "-l", str(work / "store")], capture_output=True)  # a run interrupted
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    site_dir, db = work / "site", work / "veille.db"
+    disk = TmpfsStore(work / "store")
+    try:
+        return run(a, rng, work, disk)
+    finally:
+        disk.close()
+
+
+def run(a, rng, work: Path, disk: TmpfsStore) -> int:
+    site_dir, db = work / "site", work / "store" / "veille.db"
+    if not disk.mounted:
+        print("no tmpfs (not root, or mount refused): the full-disk crawl runs on a roomy disk")
     generate_site(site_dir, n_articles=a.articles, variants=False)
     faults: dict[str, dict] = {}
     kinds = list(FAULTS)
@@ -183,10 +256,16 @@ def main(argv=None) -> int:
                     f"/rubriques/depeches.asp?page={p}" for p in range(2, MAX_PAGES + 1)}
                 lock = LockHolder(db, srv, mark, log, listing)
                 lock.start()
-            rc = crawl(db, base, log)
+            killer = Killer(srv, mark, a.kill_after) if faulty and n == 2 else None
+            full = faulty and n == 4 and disk.mounted
+            if full:
+                disk.resize(disk.used() + (4 << 20) + (64 << 10))
+            rc = crawl(db, base, log, killer)
             if lock is not None:
                 lock.done.set()
                 lock.join()
+            if full:
+                disk.resize(disk.ROOMY)
             # a fault that happens once is over (the replica's own `times` restarts with
             # every change of the fault map: the bench counts itself)
             served = {p for p, f in faults.items() if f["_kind"] in ONCE}
@@ -201,6 +280,8 @@ def main(argv=None) -> int:
                         query(db, "SELECT url FROM pending WHERE given_up_at IS NOT NULL")}
             [(status, reason, retried, recovered)] = query(
                 db, "SELECT status, finish_reason, retried, recovered FROM crawls ORDER BY id DESC LIMIT 1")
+            if killer is not None and killer.killed_at:
+                status = "SIGKILLed"  # its row stays running until the next crawl reaps it
             discovered = requested | pending_ever
             lost = discovered - stored - pending - given_up
             never = visible_ever - discovered
@@ -211,6 +292,10 @@ def main(argv=None) -> int:
             note = ", ".join(f"{k} {v}" for k, v in kinds_now.items())
             if lock is not None:
                 note += f"; write lock held {lock.held_for:.1f} s"
+            if killer is not None and killer.killed_at:
+                note += f"; killed after {killer.killed_at} articles asked for"
+            if full:
+                note += "; disk full"
             row = {"crawl": n, "phase": "faulty" if faulty else "healed", "status": status, "reason": reason,
                    "rc": rc, "discovered": len(discovered), "stored": len(stored), "pending": len(pending),
                    "given_up": len(given_up), "retried": retried, "recovered": recovered, "lost": len(lost),
