@@ -1,4 +1,5 @@
-"""What spiders hand to the pipelines: an article, or a page that gave none."""
+"""What spiders hand to the pipelines: an article, or a page that gave none, and the
+article links they found."""
 
 import scrapy
 
@@ -7,6 +8,7 @@ class ArticleItem(scrapy.Item):
     """One fetched article page, normalized into the text format."""
 
     url = scrapy.Field()  # the URL fetched (after on-site redirects)
+    found_as = scrapy.Field()  # the URL asked for, when it redirected (it leaves `pending` too)
     source = scrapy.Field()  # the configured source ("abamako")
     site = scrapy.Field()  # the site name in line 1 ("abamako.com")
     title = scrapy.Field()  # the page title (line 1)
@@ -16,6 +18,7 @@ class ArticleItem(scrapy.Item):
     publisher = scrapy.Field()
     canonical_url = scrapy.Field()
     method = scrapy.Field()  # which extraction produced the text
+    date_source = scrapy.Field()  # line 1's month: "page" (its own date) or "first_seen"
     text = scrapy.Field()  # the article in the text format
     content_hash = scrapy.Field()  # SHA-256 hex of the UTF-8 text
     fetched_at = scrapy.Field()
@@ -31,6 +34,26 @@ class SkipItem(scrapy.Item):
     reason = scrapy.Field()  # short code: "no-article", "http-404", "timeout", ...
     detail = scrapy.Field()
     http_status = scrapy.Field()
+    # for an article the crawl found (not a known one re-checked, not a feed): how it was
+    # found (feed, listing, sitemap, ids) and what the failure means for it in `pending`:
+    # "retry", "gone" (404/410) or "done" (not an article); None otherwise
+    discovered_by = scrapy.Field()
+    pending = scrapy.Field()
+
+
+class DiscoveredItem(scrapy.Item):
+    """Article links a feed, listing or sitemap showed that the store does not know: they
+    are ``pending`` until stored (written ahead of their fetch)."""
+
+    urls = scrapy.Field()  # list of URLs
+    kind = scrapy.Field()  # "feed", "listing" or "sitemap"
+
+
+class GapItem(scrapy.Item):
+    """An id of an id walk that answered 404 or 410: no article there (counted, not a
+    failure)."""
+
+    url = scrapy.Field()
 
 
 class NotModifiedItem(scrapy.Item):

@@ -1,4 +1,5 @@
-"""Downloader middlewares: stay on the site, read what the server sends, say who we are.
+"""Downloader middlewares: stay on the site, read what the server sends, say who we are;
+a spider middleware: a page a parser chokes on is a skip, not a page silently lost.
 
 - :class:`SiteOffsiteMiddleware` is Scrapy's OffsiteMiddleware with one change: when a
   spider crawls a replica or mirror (``-a base_url=http://127.0.0.1:8765``) it compares
@@ -17,10 +18,18 @@
   instead of whatever gzip, zlib, brotli or zstd raised.
 - :class:`VeilleUserAgentMiddleware` composes ``veille/<version> (+<VEILLE_CONTACT_URL>)``
   unless ``USER_AGENT`` is set.
+- :class:`ParserErrorMiddleware` (a spider middleware, ``SPIDER_MIDDLEWARES``): any
+  exception a callback raises while reading a page (a parser's bug, markup nobody
+  foresaw) becomes a ``skips`` row with reason ``parser-error`` and the exception in
+  ``detail``, logged with its traceback and counted (``veille/skipped/parser-error``).
+  What the callback yielded before the exception is kept; a listing's or feed's
+  validators come last (:mod:`scrapers.spiders.base`), so that page is read again next
+  time, and an article that raised stays pending and is retried.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
@@ -129,3 +138,24 @@ class VeilleUserAgentMiddleware(UserAgentMiddleware):
         o = cls(ua)
         crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         return o
+
+
+class ParserErrorMiddleware:
+    """Any exception raised while a callback reads a page: a skip with its reason."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.logger = logging.getLogger(__name__)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_spider_exception(self, response, exception, spider=None):
+        spider = spider or self.crawler.spider
+        detail = f"{type(exception).__name__}: {exception}"[:500]
+        self.logger.error("parser error on %s: %s", response.url, detail, exc_info=exception)
+        skip = getattr(spider, "skip", None)
+        if skip is None:
+            return None  # not a veille spider: Scrapy's own handling
+        return [skip(response.url, "skipped", "parser-error", detail, response.status, request=response.request)]

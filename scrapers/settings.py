@@ -20,6 +20,23 @@ VEILLE_CONTACT_URL = "https://github.com/veille-project/veille"
 # Items are written in transactions of this many, or every few seconds.
 VEILLE_BATCH_SIZE = 250
 VEILLE_FLUSH_SECONDS = 2.0
+# A write the store refuses (locked longer than VEILLE_DB_TIMEOUT, disk full) is tried
+# again VEILLE_WRITE_RETRIES times, VEILLE_WRITE_BACKOFF seconds apart then doubling; then
+# the crawl ends failed and what it could not write is pending.
+VEILLE_DB_TIMEOUT = 30.0
+VEILLE_WRITE_RETRIES = 4
+VEILLE_WRITE_BACKOFF = 5.0
+# Bytes kept free next to the store during a crawl for its last write (its end, and what
+# it could not write made pending) if the disk fills up.
+VEILLE_DISK_RESERVE = 4 * 1024 * 1024
+# Articles found and not stored (pending) are asked for again by later crawls: first
+# VEILLE_PENDING_BACKOFF seconds after a failure, doubling up to VEILLE_PENDING_MAX_BACKOFF,
+# given up after VEILLE_PENDING_ATTEMPTS failures (or a 404/410 seen twice).
+VEILLE_PENDING_BACKOFF = 300
+VEILLE_PENDING_MAX_BACKOFF = 86400
+VEILLE_PENDING_ATTEMPTS = 10
+# A crawl is alive while its lease lasts; it renews it every VEILLE_LEASE_SECONDS / 5.
+VEILLE_LEASE_SECONDS = 300
 
 # --- politeness --------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -58,6 +75,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.VeilleHttpCompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "scrapers.middlewares.VeilleUserAgentMiddleware": 500,
+}
+SPIDER_MIDDLEWARES = {
+    # any exception a page makes a callback raise: a skip (parser-error), not a lost page
+    "scrapers.middlewares.ParserErrorMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "scrapers.pipelines.StorePipeline": 800,

@@ -8,8 +8,10 @@ Decisions (one module, one job):
 - :mod:`storage.db`: connections (read-write, read-only) and the one transaction helper.
 - :mod:`storage.schema`: the tables, indexes, full-text search; created and migrated.
 - :mod:`storage.store`: :class:`Store`, the door the crawls and the application open.
-- :mod:`storage.crawls`: crawl rows and skips; :mod:`storage.articles`: article writes;
-  :mod:`storage.revisit`: when a known article is checked again.
+- :mod:`storage.crawls`: crawl rows, their leases, and skips; :mod:`storage.articles`:
+  article writes; :mod:`storage.revisit`: when a known article is checked again;
+  :mod:`storage.pending`: articles found and not stored yet, retried until they are;
+  :mod:`storage.reserve`: room kept on the disk for a crawl's last write.
 - :mod:`storage.flags`, :mod:`storage.stories`: the rows of :mod:`veille.monitor` (flags
   and topics, stories); :mod:`storage.reports`: what the report, source health and
   ``veille summary`` read.

@@ -22,6 +22,9 @@ Decisions:
   check when it is saved or touched.
 - The hot path's SQL is constant text, prepared once per connection by sqlite3's
   statement cache.
+- A stored article leaves ``pending`` in the transaction that stores it
+  (:func:`storage.pending.stored`). ``date_source`` says where line 1's month comes
+  from: ``page`` (the default) or ``first_seen`` (an undated page).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from veille.core.clock import utcnow
 from veille.core.diff import diff_texts
 from veille.core.errors import InvalidInput
 
+from . import pending
 from .crawls import check
 from .db import transaction
 from .revisit import RevisitPolicy
@@ -46,7 +50,7 @@ OUTCOMES = ("new", "updated", "unchanged", "duplicate")
 
 # The metadata columns an item may carry (besides url, text, content_hash, fetched_at).
 META = ("source", "site", "title", "headline", "published", "rubric", "publisher",
-        "canonical_url", "method")
+        "canonical_url", "method", "date_source")
 
 _SQL_ARTICLE_BY_URL = (
     "SELECT id, content_hash, etag, last_modified, check_interval, published FROM articles WHERE url = ?"
@@ -58,9 +62,9 @@ _SQL_FIRST_CARRIER = (
 _SQL_INSERT_CONTENT = "INSERT INTO contents (hash, text, length, first_seen) VALUES (?, ?, ?, ?)"
 _SQL_INSERT_ARTICLE = (
     "INSERT INTO articles (url, source, site, title, headline, published, rubric, publisher,"
-    " canonical_url, method, first_seen, last_seen, content_hash, duplicate_of, etag,"
+    " canonical_url, method, date_source, first_seen, last_seen, content_hash, duplicate_of, etag,"
     " last_modified, check_interval, next_check_at, versions_count)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
 )
 _SQL_INSERT_VERSION = (
     "INSERT INTO versions (article_id, content_hash, fetched_at, crawl_id, previous_hash,"
@@ -69,7 +73,7 @@ _SQL_INSERT_VERSION = (
 _SQL_TEXT = "SELECT text FROM contents WHERE hash = ?"
 _SQL_UPDATE_ARTICLE = (
     "UPDATE articles SET source=?, site=?, title=?, headline=?, published=?, rubric=?,"
-    " publisher=?, canonical_url=?, method=?, last_seen=?, content_hash=?, duplicate_of=?,"
+    " publisher=?, canonical_url=?, method=?, date_source=?, last_seen=?, content_hash=?, duplicate_of=?,"
     " etag=?, last_modified=?, check_interval=?, next_check_at=?,"
     " versions_count=versions_count+1 WHERE id=?"
 )
@@ -159,6 +163,10 @@ def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
     else:
         fetched_at = _opt_str(fetched_at, "fetched_at", i)
     meta = tuple(_opt_str(item.get(k), k, i) for k in META)
+    if meta[9] not in (None, "page", "first_seen"):
+        raise InvalidInput(f"item {i} ({url}): date_source must be 'page' or 'first_seen'")
+    if meta[9] is None:  # a date of its own unless the crawl says otherwise
+        meta = meta[:9] + ("page",)
     validators = ("etag" in item, _opt_str(item.get("etag"), "etag", i),
                   _opt_str(item.get("last_modified"), "last_modified", i),
                   "last_modified" in item)
@@ -168,9 +176,11 @@ def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
 # --------------------------------------------------------------------------- writes
 
 def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
-               revisit: RevisitPolicy, *, skip_invalid: bool = False) -> list[str]:
+               revisit: RevisitPolicy, *, skip_invalid: bool = False,
+               retry: pending.RetryPolicy | None = None) -> list[str]:
     """Save fetched articles in ONE transaction; return one outcome per item (see
-    :meth:`storage.Store.save_batch`)."""
+    :meth:`storage.Store.save_batch`). An invalid item that was pending counts as a failed
+    attempt (``retry`` policy)."""
     prepared, invalid = prepare(items, skip_invalid)
     if not prepared:
         return []
@@ -239,6 +249,8 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                 methods[p[4][8]] = methods.get(p[4][8], 0) + 1
         for method, n in methods.items():
             ex(_SQL_METHOD_COUNT, (crawl_id, method, n))
+        pending.stored(conn, crawl_id, [p[0] for p in prepared if p is not None]
+                       + [it["found_as"] for it, p in zip(items, prepared) if p is not None and it.get("found_as")])
         if invalid:
             now = utcnow()
             conn.executemany(
@@ -246,6 +258,8 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                 " VALUES (?, ?, 'failed', 'invalid-text', ?, ?)",
                 [(crawl_id, url, err[:1000], now) for _, url, err in invalid])
             ex("UPDATE crawls SET failed=failed+? WHERE id=?", (len(invalid), crawl_id))
+            pending.answered(conn, crawl_id, "", retry or pending.RetryPolicy(),
+                             [(url, None, "retry", "invalid-text", None) for _, url, _ in invalid if url])
     return outcomes
 
 

@@ -13,11 +13,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 __all__ = ["CRAWL_COUNTS", "CRAWL_KEYS", "crawl_row", "last_ended_crawl", "skip_reasons",
-           "method_pages", "baseline_crawls", "articles_by_id", "also_at", "flag_origins",
-           "store_counts", "last_crawls", "skips_by_reason", "latest_articles", "source_names"]
+           "method_pages", "baseline_crawls", "pending_before", "articles_by_id", "also_at",
+           "flag_origins", "store_counts", "last_crawls", "skips_by_reason", "latest_articles",
+           "source_names"]
 
 CRAWL_COUNTS = ("fetched", "new", "updated", "unchanged", "duplicate", "skipped", "failed",
-                "not_modified", "links_found", "pages_not_modified")
+                "not_modified", "links_found", "pages_not_modified", "retried", "recovered",
+                "given_up", "gaps", "pending")
 CRAWL_KEYS = ("id", "source", "status", "finish_reason", "started_at", "finished_at",
               *CRAWL_COUNTS, "flagged_at")
 
@@ -74,6 +76,14 @@ def baseline_crawls(conn: sqlite3.Connection, source: str, before: int, n: int) 
         "SELECT id FROM crawls c WHERE source = ? AND id < ?"
         " AND EXISTS (SELECT 1 FROM crawl_methods m WHERE m.crawl_id = c.id)"
         " ORDER BY id DESC LIMIT ?", (source, before, n))]
+
+
+def pending_before(conn: sqlite3.Connection, source: str, before: int) -> int | None:
+    """How many articles of ``source`` were pending when its last crawl before crawl
+    ``before`` that counted them ended; None when none did."""
+    r = conn.execute("SELECT pending FROM crawls WHERE source = ? AND id < ? AND pending IS NOT NULL"
+                     " ORDER BY id DESC LIMIT 1", (source, before)).fetchone()
+    return r[0] if r else None
 
 
 # --------------------------------------------------------------------------- flags

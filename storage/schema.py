@@ -13,8 +13,10 @@ Tables (see the docstring of :mod:`storage.store` for what fills them):
 - ``contents``: each distinct text once, keyed by its SHA-256 (``hash``).
 - ``articles``: one row per URL, pointing at its current text (``content_hash``).
 - ``versions``: append-only history: article X had text H from ``fetched_at``, crawl C.
-- ``crawls``: one row per run, with counts.
+- ``crawls``: one row per run, with counts, and the lease that says it is alive.
 - ``skips``: URLs skipped or failed, with a short reason code.
+- ``pending``: article URLs a crawl discovered and did not store (yet): retried with a
+  backoff until stored or given up (:mod:`storage.pending`).
 - ``contents_fts`` (over ``contents.text``) and ``articles_fts`` (over ``articles.title,
   headline``): FTS5, tokenizer ``unicode61 remove_diacritics 2`` (accent- and
   case-insensitive), kept in sync by triggers.
@@ -34,7 +36,10 @@ from .db import transaction
 __all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts",
            "missing_parts", "check_readable"]
 
-SCHEMA_VERSION = 2
+# Version 3 (issue 9): the pending table, crawl leases, gaps and retry counts, and
+# articles.date_source. Should another version 3 land first, this becomes 4: this one line.
+PENDING_VERSION = 3
+SCHEMA_VERSION = PENDING_VERSION  # the newest step of MIGRATIONS
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -72,6 +77,19 @@ TABLES: dict[str, dict] = {
             # how its discovery went (source health: a quiet re-crawl is not "no articles")
             "links_found": int,  # article links its feeds, listings, sitemaps, id walks gave
             "pages_not_modified": int,  # feeds and listings that answered 304
+            # storage.pending: pending articles it asked for again, stored, gave up on; and
+            # how many of its source's articles were pending when it ended
+            "retried": int,
+            "recovered": int,
+            "given_up": int,
+            "pending": int,
+            "gaps": int,  # ids of an id walk that answered 404 (no article there)
+            # liveness (storage.crawls): the crawl refreshes heartbeat_at and lease_until;
+            # past lease_until it is dead, whatever the host. `process` identifies the
+            # process beyond its pid (boot, pid namespace, start time) for a quicker verdict.
+            "heartbeat_at": str,
+            "lease_until": str,
+            "process": str,
         },
         "pk": "id",
         "fks": [],
@@ -84,6 +102,10 @@ TABLES: dict[str, dict] = {
             "skipped": 0,
             "failed": 0,
             "not_modified": 0,
+            "retried": 0,
+            "recovered": 0,
+            "given_up": 0,
+            "gaps": 0,
             "links_found": 0,
             "pages_not_modified": 0,
         },
@@ -111,6 +133,9 @@ TABLES: dict[str, dict] = {
             "check_interval": int,  # seconds; revisit policy comes later
             "versions_count": int,
             "story_id": int,  # the story of its current text (veille.monitor.stories)
+            # where line 1's month comes from: 'page' (a date the page gives) or
+            # 'first_seen' (an undated page: the month veille first saw it)
+            "date_source": str,
         },
         "pk": "id",
         "fks": [("content_hash", "contents", "hash"), ("duplicate_of", "articles", "id"),
@@ -153,6 +178,27 @@ TABLES: dict[str, dict] = {
         "pk": "id",
         "fks": [("crawl_id", "crawls", "id")],
         "defaults": {},
+    },
+    # article URLs a crawl discovered and did not store (storage.pending): retried by the
+    # next crawls of the source with a backoff, until stored (the row goes) or given up
+    "pending": {
+        "columns": {
+            "url": str,
+            "source": str,
+            "discovered_at": str,
+            "discovered_by": str,  # feed | listing | sitemap | ids
+            "attempts": int,  # fetches that failed
+            "last_reason": str,  # the last failure's reason code (http-500, timeout, ...)
+            "last_status": int,  # its HTTP status, if any
+            "next_try_at": str,  # a crawl asks for it again from then on
+            "given_up_at": str,  # not asked for again (a 404/410 seen twice, too many attempts)
+            "gone": int,  # 404/410 answers seen
+            "crawl_id": int,  # the crawl that discovered it
+            "last_crawl_id": int,  # the last crawl that asked for it
+        },
+        "pk": "url",
+        "fks": [],
+        "defaults": {"attempts": 0, "gone": 0},
     },
     # feeds and listing pages: their validators, for conditional polling
     "pages": {
@@ -304,6 +350,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("story_texts", ["first_seen"], False),
     ("crawl_methods", ["crawl_id", "method"], True),
     ("digests", ["due_at"], True),
+    ("pending", ["source", "next_try_at"], False),
 ]
 
 # table -> columns indexed by FTS5
@@ -324,8 +371,7 @@ CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles] B
 END
 """
 
-# version -> function(db) bringing the schema from version-1 to version. Steps beyond
-# "create missing tables/columns/indexes" (done every time) go here.
+
 def _mark_backfill_flags(db: sqlite_utils.Database) -> None:
     """Version 2: ``flags.backfill``. A store made before it cannot say which flags
     ``veille topics backfill`` raised; they are told by their time: a crawl's own flags are
@@ -338,7 +384,18 @@ def _mark_backfill_flags(db: sqlite_utils.Database) -> None:
         " OR flags.created_at > (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id))")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _mark_backfill_flags}
+def _dates_from_pages(db: sqlite_utils.Database) -> None:
+    """:data:`PENDING_VERSION`: ``articles.date_source``. Every article stored before
+    undated pages were (issue 9) had a date of its own."""
+    db.execute("UPDATE articles SET date_source = 'page' WHERE date_source IS NULL")
+
+
+# version -> function(db) bringing the schema from version-1 to version. Steps beyond
+# "create missing tables/columns/indexes" (done every time) go here.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    2: _mark_backfill_flags,
+    PENDING_VERSION: _dates_from_pages,
+}
 
 
 def _index_name(table: str, columns: list[str]) -> str:

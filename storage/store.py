@@ -7,6 +7,8 @@ Usage from the Scrapy pipeline::
     outcomes = store.save_batch(crawl_id, items)      # one transaction per batch
     store.record_skip(crawl_id, url, "skipped", "no-article", detail="...")
     store.touch(crawl_id, url, etag=...)              # a 304 on re-crawl
+    store.discover(crawl_id, [(url, "feed")])          # found, not fetched yet: pending
+    store.heartbeat(crawl_id)                          # still alive (its lease)
     store.finish_crawl(crawl_id, "finished", reason="finished")
     store.close()
 
@@ -21,13 +23,16 @@ What is stored (nothing is ever deleted or overwritten by a later crawl, except 
   ``first_seen``/``last_seen`` and the HTTP validators of the last fetch.
 - ``versions``: append-only, one row each time an article's text changes (the first
   included): ``article_id``, ``content_hash``, ``fetched_at``, ``crawl_id``, ``previous_hash``.
-- ``crawls``: one row per run with its counts; ``pid``/``host`` of the process that runs it.
+- ``crawls``: one row per run with its counts, the process that runs it and its lease.
 - ``skips``: URLs skipped or failed, with a short reason code.
+- ``pending``: article URLs found and not stored (yet), retried until stored or given up
+  (:mod:`storage.pending`).
 
 Crash safety: every write method is one transaction (:func:`storage.db.transaction`),
 the crawl counts included, so a process killed at any moment leaves whole batches or
-nothing. A crawl row left ``running`` by a dead process is marked ``killed`` by the next
-:meth:`Store.start_crawl` of the same source on the same host (or :meth:`reap_dead_crawls`).
+nothing. A crawl row left ``running`` by a dead process (its lease expired, or its
+process gone) is marked ``killed`` by the next :meth:`Store.start_crawl` of the same
+source (or :meth:`reap_dead_crawls`), whatever the host.
 
 Decisions:
 
@@ -35,8 +40,9 @@ Decisions:
   and the methods below. The work is done by modules with one job each:
   :mod:`storage.db` (connections, the transaction helper, read-only opening),
   :mod:`storage.schema`, :mod:`storage.crawls` (crawl rows and skips),
-  :mod:`storage.articles` (article writes), :mod:`storage.flags`, :mod:`storage.stories`
-  and :mod:`storage.reports` (the SQL of :mod:`veille.monitor` and :mod:`veille.report`).
+  :mod:`storage.articles` (article writes), :mod:`storage.pending` (articles to fetch
+  again), :mod:`storage.flags`, :mod:`storage.stories` and :mod:`storage.reports` (the SQL
+  of :mod:`veille.monitor` and :mod:`veille.report`).
 - Opening read-write creates the file and completes the schema; readers that must not
   write open with :meth:`Store.open_readonly` (nothing created, migrated or written; a
   read-only filesystem is fine). Both refuse a file that is not a veille store
@@ -60,10 +66,11 @@ import sqlite_utils
 
 from veille.core import clock
 
-from . import articles, crawls
+from . import articles, crawls, pending
 from .articles import OUTCOMES
-from .db import connect, open_readonly
+from .db import connect, open_readonly, transaction
 from .paths import default_db_path
+from .pending import RetryPolicy
 from .revisit import RevisitPolicy
 from .schema import SCHEMA_VERSION, check_readable, ensure_schema, rebuild_fts
 
@@ -84,9 +91,11 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
-                 timeout: float = 30.0, revisit: RevisitPolicy | None = None):
+                 timeout: float = 30.0, revisit: RevisitPolicy | None = None,
+                 retry: RetryPolicy | None = None):
         self.path = Path(path) if path is not None else default_db_path()
         self._attach(connect(self.path, create=create, timeout=timeout), revisit, False)
+        self.retry = retry or RetryPolicy()
         try:
             ensure_schema(self.db)
         except BaseException:
@@ -121,6 +130,7 @@ class Store:
         self.readonly = readonly
         self.immutable = False
         self.revisit = revisit or RevisitPolicy()
+        self.retry = RetryPolicy()
         self._host = socket.gethostname()
 
     # -- context manager ------------------------------------------------------------
@@ -139,23 +149,80 @@ class Store:
             self.conn.close()
 
     # -- crawls (storage.crawls) ----------------------------------------------------
-    def start_crawl(self, source: str, spider: str | None = None, args: dict | None = None) -> int:
-        """Record the start of a crawl of ``source``; return its id.
+    def start_crawl(self, source: str, spider: str | None = None, args: dict | None = None,
+                    lease: float | None = None) -> int:
+        """Record the start of a crawl of ``source``, alive for ``lease`` seconds (default
+        :data:`storage.crawls.DEFAULT_LEASE`) unless :meth:`heartbeat` extends it; return
+        its id. Older crawls of the same source still ``running`` that are dead (lease
+        expired, process gone) are marked ``killed`` first."""
+        return crawls.start(self.conn, self._host, source, spider, args, lease)
 
-        Older crawls of the same source still ``running`` whose process (same host) is dead
-        are marked ``killed`` first.
-        """
-        return crawls.start(self.conn, self._host, source, spider, args)
+    def heartbeat(self, crawl_id: int | list[int], lease: float | None = None) -> None:
+        """The crawl (or crawls) is alive for ``lease`` more seconds."""
+        crawls.heartbeat(self.conn, [crawl_id] if isinstance(crawl_id, int) else list(crawl_id), lease)
 
     def reap_dead_crawls(self, source: str | None = None) -> list[int]:
-        """Mark ``killed`` the running crawls (of ``source``, or all) whose process is dead on
-        this host; return their ids. ``finished_at`` is when the death was noticed."""
+        """Mark ``killed`` the running crawls (of ``source``, or all) that are dead (lease
+        expired, or process gone; see :mod:`storage.crawls`), whatever their host; return
+        their ids. ``finished_at`` is when the death was noticed."""
         return crawls.reap_dead(self.conn, self._host, source)
 
     def finish_crawl(self, crawl_id: int, status: str = "finished", reason: str = "") -> None:
         """Close the crawl: ``status`` ('finished', 'failed', 'killed', ...), Scrapy's
-        ``finish_reason`` in ``reason``, ``finished_at`` = now."""
+        ``finish_reason`` in ``reason``, ``finished_at`` = now, ``pending`` = how many
+        articles of its source are pending."""
         crawls.finish(self.conn, crawl_id, status, reason)
+
+    def fail_crawl(self, crawl_id: int, source: str, unwritten: list[tuple[str, str | None]],
+                   reason: str) -> None:
+        """A crawl that cannot write, in one transaction: the articles it fetched and could
+        not write are pending (due at once), and it ends ``failed`` with ``reason``."""
+        with transaction(self.conn):
+            pending.requeue(self.conn, crawl_id, source, unwritten, reason)
+            crawls.close(self.conn, crawl_id, "failed", reason)
+
+    def add_gaps(self, crawl_id: int, n: int) -> None:
+        """``n`` more ids of the crawl's id walk answered 404 (gaps, not failures)."""
+        crawls.add_gaps(self.conn, crawl_id, n)
+
+    # -- pending (storage.pending) --------------------------------------------------
+    def discover(self, crawl_id: int, found: list[tuple[str, str]], source: str | None = None) -> int:
+        """Article URLs the crawl found, ``(url, discovered_by)``, pending until they are
+        stored (one transaction); return how many were not pending or stored already."""
+        if not found:
+            return 0
+        with transaction(self.conn):
+            crawls.check(self.conn, crawl_id)
+            if source is None:
+                source = self.crawl(crawl_id)["source"]
+            return pending.discover(self.conn, crawl_id, source, found)
+
+    def pending_due(self, source: str, url_prefix: str = "", mode: str = "due") -> list[tuple[str, str]]:
+        """``(url, discovered_by)`` of the pending articles a crawl of ``source`` asks for
+        again (``mode``: due, all or none; see :func:`storage.pending.due`)."""
+        return pending.due(self.conn, source, url_prefix, mode)
+
+    def given_up(self, source: str, url_prefix: str = "") -> set[str]:
+        """The article URLs of ``source`` given up: not asked for again."""
+        return pending.given_up(self.conn, source, url_prefix)
+
+    def pending_count(self, source: str) -> int:
+        """How many articles of ``source`` are pending (not given up)."""
+        return pending.count(self.conn, source)
+
+    def pending_snapshot(self, source: str) -> list[tuple[str, str, str, str | None]]:
+        """Every pending article of ``source``: ``(url, discovered_by, next_try_at,
+        given_up_at)``."""
+        return pending.snapshot(self.conn, source)
+
+    def undated_first_seen(self, source: str, url_prefix: str = "") -> dict[str, str]:
+        """``{url: first_seen}`` of the articles of ``source`` whose line 1 has the month of
+        their ``first_seen`` (``date_source`` 'first_seen', or no date at all): a re-fetch
+        of an undated page keeps that month."""
+        like = url_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return dict(self.conn.execute(
+            "SELECT url, first_seen FROM articles WHERE source = ? AND url LIKE ? ESCAPE '\\'"
+            " AND (date_source = 'first_seen' OR published IS NULL)", (source, like)))
 
     def record_discovery(self, crawl_id: int, links_found: int, pages_not_modified: int) -> None:
         """How the crawl's discovery went: article links found (known or new), feeds and
@@ -170,9 +237,12 @@ class Store:
         Each item is a dict with ``url``, ``text`` (the article in the text format,
         non-empty) and optionally ``source``, ``site``, ``title``, ``headline``,
         ``published`` (ISO date str, or a date), ``rubric``, ``publisher``,
-        ``canonical_url``, ``method``, ``fetched_at`` (ISO UTC; default now), ``etag``,
+        ``canonical_url``, ``method``, ``date_source`` ('page', the default, or 'first_seen'
+        for an undated page), ``fetched_at`` (ISO UTC; default now), ``etag``,
         ``last_modified`` (validators of this fetch; a key present with None clears the
-        stored one, a key absent keeps it) and ``content_hash`` (checked against the text).
+        stored one, a key absent keeps it), ``content_hash`` (checked against the text) and
+        ``found_as`` (the URL the crawl asked for, when it redirected: it leaves
+        ``pending`` too).
 
         Outcomes:
 
@@ -186,7 +256,8 @@ class Store:
         - ``"unchanged"``: known URL, same text: only ``last_seen`` and the validators move.
 
         The same URL may appear several times in a batch (processed in order). The crawl's
-        ``fetched`` and outcome counts are incremented in the same transaction.
+        ``fetched`` and outcome counts are incremented in the same transaction, and the
+        URLs stored leave ``pending`` (``retried``/``recovered`` counted).
 
         Raises :class:`~veille.core.errors.InvalidInput` (a ValueError; nothing written) if
         any item has no URL, an empty text, a text not in the format (checked with
@@ -198,7 +269,7 @@ class Store:
         the error in ``detail``) and counts in the crawl's ``failed``; the rest is saved.
         """
         return articles.save_batch(self.conn, crawl_id, items, self.revisit,
-                                   skip_invalid=skip_invalid)
+                                   skip_invalid=skip_invalid, retry=self.retry)
 
     def save(self, crawl_id: int, item: dict) -> str:
         """One item: ``save_batch(crawl_id, [item])[0]`` (one transaction per item: slower)."""
@@ -266,9 +337,12 @@ class Store:
         Each dict: ``url``, ``kind`` ('skipped' or 'failed'), ``reason`` (short code:
         'no-article', 'http-404', 'timeout', 'offsite-redirect', 'too-large', 'not-html',
         ...), optional ``detail``, ``http_status``, ``at`` (ISO UTC; default now).
-        Increments the crawl's ``skipped`` / ``failed`` counts.
+        Increments the crawl's ``skipped`` / ``failed`` counts. A dict with ``pending``
+        (``retry``, ``gone`` or ``done``: what the failure means for an article the crawl
+        found) and ``discovered_by`` also moves the URL in ``pending`` (see
+        :func:`storage.pending.answered`), with the store's retry policy.
         """
-        return crawls.save_skips(self.conn, crawl_id, skips)
+        return crawls.save_skips(self.conn, crawl_id, skips, self.retry)
 
     def record_skip(self, crawl_id: int, url: str, kind: str, reason: str, detail: str = "",
                     http_status: int | None = None) -> None:

@@ -9,6 +9,8 @@
   temp dir.
 - ``make_replica`` (function): ``make_replica(site_dir=None, faults=None, **serve_kwargs)
   -> ReplicaServer``; every server it starts is stopped at teardown.
+- ``receiver`` (function): a webhook receiver on 127.0.0.1 (``helpers.Receiver``):
+  ``json://127.0.0.1:{receiver.port}/hook`` in ``[notify] urls``, ``receiver.received``.
 - ``redis_url`` (module) and ``redis_url_per_test`` (function): the URL of a throwaway
   ``redis-server`` (``helpers.redis_server``) of the test module's, or of the test's, own.
   Modules that use them set ``pytestmark = helpers.NEEDS_REDIS`` (skipped without a
@@ -18,7 +20,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import redis_server
+from helpers import Receiver, redis_server
 
 from replica.server import serve
 from replica.site import generate_site
@@ -69,3 +71,12 @@ def redis_url(tmp_path_factory):
 def redis_url_per_test(tmp_path_factory):
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    try:
+        yield r
+    finally:
+        r.close()

@@ -21,8 +21,9 @@ Settings (``-s NAME=value``; the first two also from the environment):
 
 ==============================  ===========  ==================================================
 ``VEILLE_REDIS_URL``            unset        ``redis://host:6379/0``; unset: a local crawl
-``VEILLE_RUN_ID``               random       the run: workers given the same id share a
-                                             frontier; without one each worker is its own run
+``VEILLE_RUN_ID``               the source   the run: workers given the same id share a
+                                             frontier; without one, the workers of a source
+                                             share its run (one at a time per source)
 ``VEILLE_REDIS_PREFIX``         ``veille``   prefix of every Redis key
 ``VEILLE_REDIS_IDLE_SECONDS``   5            a worker exits once the shared frontier has
                                              stayed empty (and no live worker has requests in

@@ -9,7 +9,13 @@ Redis keys of a run ``R`` (``<p>`` is the prefix, :data:`DEFAULT_PREFIX` unless
 ``:dupefilter`` (fingerprints), ``:seeded``, ``:workers`` (a set), ``:worker:<id>``
 (heartbeat, with a TTL), ``:inflight:<id>`` (a hash of the requests a worker has popped and
 not finished). Items of every run go to ``<p>:items``; the ingest publishes known-article
-validators in ``<p>:known:<source>`` and ``<p>:pages:<source>``.
+validators in ``<p>:known:<source>`` and ``<p>:pages:<source>``, the pending articles in
+``<p>:pending:<source>`` and the first_seen of undated articles in
+``<p>:undated:<source>``.
+
+A worker given no ``VEILLE_RUN_ID`` is a worker of its source's run: the run id is the
+source's name (:func:`shared_run_id`), so that workers of one source on one Redis share
+their work (scrapy-redis's own convention is one queue per spider).
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ import uuid
 
 from veille.core.errors import RunIdError
 
-__all__ = ["ENV_URL", "ENV_RUN", "DEFAULT_PREFIX", "redis_url", "prefix_of", "new_run_id", "check_run_id",
-           "items_key", "known_key", "pages_key", "RunKeys", "worker_id"]
+__all__ = ["ENV_URL", "ENV_RUN", "SHARED_RUN", "DEFAULT_PREFIX", "redis_url", "prefix_of", "new_run_id",
+           "shared_run_id", "check_run_id", "items_key", "known_key", "pages_key", "pending_key", "undated_key",
+           "RunKeys", "worker_id"]
 
 ENV_URL = "VEILLE_REDIS_URL"
 ENV_RUN = "VEILLE_RUN_ID"
+SHARED_RUN = "VEILLE_RUN_SHARED"  # set by the addon: the run is the source's own (no VEILLE_RUN_ID given)
 DEFAULT_PREFIX = "veille"
 DEFAULT_RUN_TTL = 86400  # seconds a run's keys live after its last worker left
 RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -47,6 +55,12 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
+def shared_run_id(source: str) -> str:
+    """The run of the workers of ``source`` started without a ``VEILLE_RUN_ID``."""
+    run = re.sub(r"[^A-Za-z0-9._:-]", "-", source or "")[:128]
+    return run if run[:1].isalnum() else f"s{run}"[:128]
+
+
 def check_run_id(run: str) -> str:
     if not isinstance(run, str) or not RUN_ID_RE.fullmatch(run):
         raise RunIdError(f"VEILLE_RUN_ID must be 1-128 of A-Z a-z 0-9 . _ : - , got {run!r}")
@@ -63,6 +77,14 @@ def known_key(prefix: str, source: str) -> str:
 
 def pages_key(prefix: str, source: str) -> str:
     return f"{prefix}:pages:{source}"
+
+
+def pending_key(prefix: str, source: str) -> str:
+    return f"{prefix}:pending:{source}"
+
+
+def undated_key(prefix: str, source: str) -> str:
+    return f"{prefix}:undated:{source}"
 
 
 class RunKeys:

@@ -8,8 +8,8 @@ Decisions:
   the scheduler's ``SCHEDULER_SERIALIZER`` (scrapy-redis calls its :func:`dumps` and
   :func:`loads` on ``Request.to_dict`` dicts).
 - A message to the ingest is one compact JSON object: ``type`` (``start``, ``article``,
-  ``not_modified``, ``skip``, ``page``, ``end``), ``run``, ``worker``, ``source``,
-  ``spider`` and the type's fields (``item`` for items).
+  ``not_modified``, ``skip``, ``page``, ``discovered``, ``gap``, ``end``), ``run``,
+  ``worker``, ``source``, ``spider`` and the type's fields (``item`` for items).
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ Decisions:
   of its start requests it sets ``:seeded`` and workers starting later skip seeding
   (:class:`SeedOnceMiddleware`). A seeding worker killed halfway is therefore harmless:
   the next worker seeds again and only the missing requests are enqueued.
-- **Known articles** (validators for conditional requests, revisit policy): a worker
-  reads them from the store when the store file is on its machine (``VEILLE_DB`` /
+- **Known articles** (validators for conditional requests, revisit policy), and the
+  pending ones (to ask for again, or given up) and the first_seen of undated ones: a
+  worker reads them from the store when the store file is on its machine (``VEILLE_DB`` /
   ``$VEILLE_DB`` / ``data/veille.db`` exists), else from the snapshot the ingest publishes
   in Redis after each run (and when it starts), else it has none and fetches every
   article unconditionally (correct, just more bytes). No empty store is ever created on
@@ -26,7 +27,8 @@ from scrapy_redis.connection import get_redis_from_settings
 from storage import default_db_path
 from veille.core.clock import utcnow
 
-from .keys import DEFAULT_RUN_TTL, RunKeys, known_key, pages_key, prefix_of, redis_url, worker_id
+from .keys import (DEFAULT_RUN_TTL, RunKeys, known_key, pages_key, pending_key, prefix_of, redis_url,
+                   undated_key, worker_id)
 
 __all__ = ["SeedOnceMiddleware", "load_known"]
 
@@ -87,6 +89,23 @@ def load_known(spider, server) -> None:
         url = url.decode() if isinstance(url, bytes) else url
         pages[url] = tuple(json.loads(raw))
     spider.known, spider.page_validators = known, pages
+    mode = getattr(spider, "retry", "due")
+    pending, given_up = [], set()
+    for url, raw in server.hscan_iter(pending_key(prefix, spider.source), count=5000):
+        url = url.decode() if isinstance(url, bytes) else url
+        if not url.startswith(url_prefix) or url in known:
+            continue
+        by, next_try, gave_up = json.loads(raw)
+        if gave_up:
+            given_up.add(url)
+        if mode == "all" or (mode == "due" and not gave_up and (next_try or "") <= now):
+            pending.append((url, by))
+    spider.pending, spider.given_up = sorted(pending), given_up
+    spider.undated = {}
+    for url, raw in server.hscan_iter(undated_key(prefix, spider.source), count=5000):
+        url = url.decode() if isinstance(url, bytes) else url
+        spider.undated[url] = json.loads(raw)[0]
     due = sum(1 for *_, d in known.values() if d)
-    spider.logger.info("%d known articles from Redis (no store at %s), %d due for a check (revisit=%s)",
-                       len(known), path, due, getattr(spider, "revisit", "?"))
+    spider.logger.info("%d known articles from Redis (no store at %s), %d due for a check (revisit=%s);"
+                       " %d pending articles to ask for again (retry=%s)", len(known), path, due,
+                       getattr(spider, "revisit", "?"), len(pending), mode)

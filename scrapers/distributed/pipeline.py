@@ -22,8 +22,8 @@ import socket
 from scrapy import signals
 from scrapy_redis.connection import get_redis_from_settings
 
-from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
-from scrapers.pipelines import revisit_settings, spider_args
+from scrapers.items import ArticleItem, DiscoveredItem, GapItem, NotModifiedItem, PageItem, SkipItem
+from scrapers.pipelines import retry_settings, revisit_settings, spider_args
 from veille.core.clock import utcnow
 
 from .keys import ENV_RUN, check_run_id, items_key, prefix_of, worker_id
@@ -34,7 +34,7 @@ __all__ = ["RedisItemPipeline"]
 logger = logging.getLogger(__name__)
 
 ITEM_TYPES = ((ArticleItem, "article"), (NotModifiedItem, "not_modified"), (SkipItem, "skip"),
-              (PageItem, "page"))
+              (PageItem, "page"), (DiscoveredItem, "discovered"), (GapItem, "gap"))
 
 
 class RedisItemPipeline:
@@ -66,8 +66,9 @@ class RedisItemPipeline:
         spider = spider or self.crawler.spider
         self.source = getattr(spider, "source", None) or spider.name
         self.spider_name = spider.name
-        self._push("start", args=spider_args(spider), revisit=revisit_settings(self.crawler.settings),
-                   host=socket.gethostname(), pid=os.getpid(), at=utcnow())
+        settings = self.crawler.settings
+        self._push("start", args=spider_args(spider), revisit=revisit_settings(settings),
+                   retry=retry_settings(settings), host=socket.gethostname(), pid=os.getpid(), at=utcnow())
         logger.info("veille: run %s, items to %s", self.run, self.key)
 
     def process_item(self, item, spider=None):

@@ -19,11 +19,20 @@ Decisions:
   responses it was parsing), and an item pushed just before the kill may come twice,
   which the store takes as "unchanged". A worker stopped cleanly (SIGINT/SIGTERM) puts
   back what it had not done.
+- **Seen and queued at once.** scrapy-redis marks a request seen in the shared duplicate
+  filter (SADD), then queues it (ZADD): a worker killed between the two leaves a request
+  that every worker takes for done and nobody fetches (the 1999 of 2000 once seen under
+  load). :meth:`RedisScheduler.enqueue_request` does both in one Lua script.
 - **When a worker exits.** On ``spider_idle``: dead workers' requests are re-queued; if the
   frontier has requests, it goes on; if a live worker still has requests in flight (they
   may add to the frontier) it waits; otherwise once the frontier has stayed empty for
   ``VEILLE_REDIS_IDLE_SECONDS`` it closes. The worker that closes this way reports the run
   ``complete`` in its ``end`` message.
+- **A source's own run** (workers started without ``VEILLE_RUN_ID``): it lives while one
+  of its workers lives. A worker that finds no live worker of it starts it afresh
+  (frontier, duplicate filter, seeded flag and dead workers' in-flight dropped, and itself
+  registered, in one script: two workers starting together do it once); a worker that
+  closes it complete drops its keys, so that the next crawl of the source is a new run.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from twisted.internet import task
 
 from veille.core.errors import DistributedError
 
-from .keys import DEFAULT_RUN_TTL, RunKeys, worker_id
+from .keys import DEFAULT_RUN_TTL, SHARED_RUN, RunKeys, worker_id
 
 __all__ = ["RedisScheduler"]
 
@@ -68,6 +77,32 @@ return #h / 2
 """
 
 
+# Mark a request seen (unless it is not filtered: ARGV[1] empty) and queue it, atomically.
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+# A source's own run with no live worker: start it afresh, and register this worker.
+# KEYS: workers, requests, dupefilter, seeded; ARGV: the run's key base, this worker, TTL (ms)
+_FRESH = """
+local base = ARGV[1]
+local workers = redis.call('SMEMBERS', KEYS[1])
+for _, w in ipairs(workers) do
+  if w ~= ARGV[2] and redis.call('GET', base .. ':worker:' .. w) == 'alive' then
+    redis.call('SADD', KEYS[1], ARGV[2])
+    redis.call('SET', base .. ':worker:' .. ARGV[2], 'alive', 'PX', ARGV[3])
+    return 0
+  end
+end
+for _, w in ipairs(workers) do redis.call('DEL', base .. ':inflight:' .. w) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('SADD', KEYS[1], ARGV[2])
+redis.call('SET', base .. ':worker:' .. ARGV[2], 'alive', 'PX', ARGV[3])
+return 1
+"""
+
+
 class RedisScheduler(Scheduler):
     """scrapy-redis's scheduler with in-flight tracking, heartbeats and the idle exit."""
 
@@ -81,9 +116,16 @@ class RedisScheduler(Scheduler):
         inst.idle_seconds = s.getfloat("VEILLE_REDIS_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)
         inst.heartbeat_ttl = max(1.0, s.getfloat("VEILLE_REDIS_HEARTBEAT_TTL", DEFAULT_HEARTBEAT_TTL))
         inst.run_ttl = s.getint("VEILLE_REDIS_RUN_TTL", DEFAULT_RUN_TTL)
+        inst.shared = s.getbool(SHARED_RUN, False)
         return inst
 
     def open(self, spider):
+        if self.shared:
+            fresh = self.server.register_script(_FRESH)(
+                keys=[self.keys.workers, self.keys.requests, self.keys.dupefilter, self.keys.seeded],
+                args=[self.keys.base, self.worker, int(self.heartbeat_ttl * 1000)])
+            if int(fresh):
+                logger.info("veille: run %s had no live worker: a new run of the source", self.keys.run)
         with warnings.catch_warnings():  # scrapy-redis's Spider.log() call
             warnings.simplefilter("ignore", ScrapyDeprecationWarning)
             super().open(spider)
@@ -94,6 +136,7 @@ class RedisScheduler(Scheduler):
         self.inflight_key = self.keys.inflight(self.worker)
         self._pop_script = self.server.register_script(_POP)
         self._requeue_script = self.server.register_script(_REQUEUE)
+        self._enqueue_script = self.server.register_script(_ENQUEUE)
         self._inflight: dict = {}  # Request -> its encoded form (the field in the hash)
         self._idle_since: float | None = None
         self.complete = False
@@ -137,8 +180,17 @@ class RedisScheduler(Scheduler):
             self.server.hdel(self.inflight_key, *[self._inflight.pop(r) for r in done])
 
     def enqueue_request(self, request):
+        """scrapy-redis's ``enqueue_request``, its two steps (seen, queued) made one."""
         self._idle_since = None
-        return super().enqueue_request(request)
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)
+        if not int(self._enqueue_script(keys=[self.df.key, self.queue.key],
+                                        args=[fingerprint, -request.priority, data])):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+        return True
 
     def next_request(self):
         self._sweep()
@@ -218,7 +270,10 @@ class RedisScheduler(Scheduler):
             self._beat(CLOSED_HEARTBEAT_TTL, "closed")
             pipe = self.server.pipeline()
             for key in (self.keys.requests, self.keys.dupefilter, self.keys.seeded, self.keys.workers):
-                pipe.expire(key, self.run_ttl)
+                if self.shared and self.complete:
+                    pipe.delete(key)  # the source's run is done: its next crawl is a new run
+                else:
+                    pipe.expire(key, self.run_ttl)
             pipe.execute()
         finally:
             super().close(reason)

@@ -24,13 +24,24 @@ counts as unchanged without parsing. Which known articles a crawl re-checks foll
 revisit policy kept per article (``storage/revisit.py``): ``-a revisit=due`` (default)
 checks those whose ``next_check_at`` has come, ``-a revisit=all`` every known article,
 ``-a revisit=none`` only new ones. Known articles that are not due are not requested
-even when a listing links to them.
+even when a listing links to them. Articles found earlier and not stored yet
+(``pending``) are asked for again: ``-a retry=due`` (default) those whose next try has
+come, ``all`` every one, ``none`` none.
+
+An id walk is generated lazily: a request is made only when the downloader has room for
+it (the engine would otherwise drain the whole range into its queue at once, ~1.6 KB per
+id, and never get back to its reactor to hear SIGINT or SIGTERM), and without Scrapy's
+duplicate filter in a local crawl (every id is asked for once by construction; the
+filter would keep one fingerprint per id). Memory stays flat for any range. An id that
+answers 404 or 410 is a gap, counted (``crawls.gaps``), not a failure.
 """
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+
+from scrapy import signals
 
 from scrapers.parsers.abamako import FAMILY, AbamakoParser
 from scrapers.spiders.base import NewsSpiderBase
@@ -85,11 +96,12 @@ class AbamakoSpider(NewsSpiderBase):
         site: str | None = None,
         source: str | None = None,
         revisit: str = "due",
+        retry: str = "due",
         *args,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.setup_site(base_url, site, source, max_pages, revisit)
+        self.setup_site(base_url, site, source, max_pages, revisit, retry)
         self.id_ranges = parse_id_ranges(ids) if ids else []
         if discover:
             self.discover = {d.strip() for d in discover.split(",") if d.strip()}
@@ -109,7 +121,10 @@ class AbamakoSpider(NewsSpiderBase):
         return int(m.group(1)) if m else None
 
     def _article_link(self, url: str) -> str | None:
-        url = self.site_url(url)
+        try:
+            url = self.site_url(url)
+        except ValueError:  # a link the URL parser refuses (http://[broken...)
+            return None
         if url is None:
             return None
         article_id = self.article_id(url)
@@ -127,14 +142,29 @@ class AbamakoSpider(NewsSpiderBase):
         if "listing" in self.discover:
             for path in self.listing_paths:
                 yield self.listing_request(self.base_url + path)
-        if "ids" in self.discover:
-            for lo, hi in self.id_ranges:
-                for article_id in range(hi, lo - 1, -1):  # newest first
-                    request = self.article_request(self.article_url(article_id))
-                    if request is not None:
-                        yield request
+        for request in self.retry_requests():
+            yield request
         for request in self.revisit_requests():
             yield request
+        if "ids" in self.discover:
+            async for request in self.id_walk():
+                yield request
+
+    async def id_walk(self):
+        """The requests of the id ranges, newest first, made only when the downloader has
+        room (see the module doc)."""
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no engine (start() read outside a crawl): nothing to wait for
+            engine = None
+        local = not self.settings.get("VEILLE_RUN_ID")  # distributed: the shared filter seeds once
+        for lo, hi in self.id_ranges:
+            for article_id in range(hi, lo - 1, -1):
+                while engine is not None and engine.running and engine.needs_backout():
+                    await self.crawler.signals.wait_for(signals.scheduler_empty)
+                request = self.article_request(self.article_url(article_id), "ids", dont_filter=local)
+                if request is not None:
+                    yield request
 
     def listing_request(self, url: str, page: int = 1):
         return self.page_request(url, self.parse_listing, "listing", veille_page=page)
@@ -147,26 +177,35 @@ class AbamakoSpider(NewsSpiderBase):
         if not hasattr(response, "css"):
             yield self.skip(response.url, "skipped", "not-html", "listing page is not HTML", response.status)
             return
-        yield self.page_item(response)
         stats = self.crawler.stats
         page = response.meta.get("veille_page", 1)
-        for href in response.css('link[rel="alternate"]::attr(href)').getall():
-            typ = response.css(f'link[href="{href}"]::attr(type)').get() or ""
-            if "rss" in typ or "atom" in typ:
-                feed = self.site_url(response.urljoin(href))
+        # the page's own attributes, never a selector made from them (a quote in an href)
+        for link in response.css('link[rel="alternate"]'):
+            href = (link.attrib.get("href") or "").strip()
+            typ = link.attrib.get("type") or ""
+            if href and ("rss" in typ or "atom" in typ):
+                try:
+                    feed = self.site_url(response.urljoin(href))
+                except ValueError:
+                    feed = None
                 if feed:
                     yield self.feed_request(feed)
+        articles = []
         for anchor in response.css("a[href]"):
             href = anchor.attrib.get("href", "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:")):
                 continue
-            absolute = response.urljoin(href)
+            try:
+                absolute = response.urljoin(href)
+            except ValueError:  # a link the URL parser refuses (http://[broken...)
+                stats.inc_value("veille/bad_links")
+                continue
             article = self._article_link(absolute)
             if article is not None:
                 stats.inc_value("veille/listing_links")
-                request = self.article_request(article)
+                request = self.article_request(article, "listing")
                 if request is not None:
-                    yield request
+                    articles.append(request)
                 continue
             if page >= self.max_pages:
                 continue
@@ -180,6 +219,8 @@ class AbamakoSpider(NewsSpiderBase):
                 if label.isdigit() and int(label) > self.max_pages:
                     continue
                 yield self.listing_request(target, page + 1)
+        yield from self.found(articles, "listing")
+        yield self.page_item(response)  # last: only once its links are in
 
 
 # -- sister sites on the same CMS: one class per row of FAMILY (AcotonouSpider, ...) -------

@@ -29,10 +29,11 @@ generic extractor (``generic:…``).
 Everything else is the aBamako spider's machinery (:class:`NewsSpiderBase`): ``base_url``
 points the crawl at a replica or mirror (configured URLs and links to the real host are
 rebased onto it), conditional re-crawls with stored validators, ``revisit=due|all|none``,
-off-site rules, skips and failures.
+pending articles asked for again (``retry=due|all|none``), off-site rules, skips and
+failures.
 
 Arguments: ``source`` (required for ``news``), ``config``, ``base_url``, ``site``,
-``max_pages`` (default for listings without one, 5), ``revisit``, ``discover``.
+``max_pages`` (default for listings without one, 5), ``revisit``, ``retry``, ``discover``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class NewsSpider(NewsSpiderBase):
         max_pages: str | int = 5,
         revisit: str = "due",
         discover: str | None = None,
+        retry: str = "due",
         *args,
         **kwargs,
     ):
@@ -79,7 +81,7 @@ class NewsSpider(NewsSpiderBase):
         self.default_base_url = cfg.base_url
         host = urlsplit(cfg.base_url).hostname or ""
         self.site = cfg.site or site_name(host)
-        self.setup_site(base_url, site, name, max_pages, revisit)
+        self.setup_site(base_url, site, name, max_pages, revisit, retry)
         self.article_re = re.compile(cfg.article_pattern) if cfg.article_pattern else None
         configured = {w for w, on in zip(WAYS, (cfg.feeds, cfg.sitemaps, cfg.listings)) if on}
         if discover:
@@ -99,7 +101,10 @@ class NewsSpider(NewsSpiderBase):
         return self.site_url(url)
 
     def article_link(self, url: str) -> str | None:
-        url = self.site_url(urldefrag(url)[0].strip())
+        try:
+            url = self.site_url(urldefrag(url)[0].strip())
+        except ValueError:  # a link the URL parser refuses (http://[broken...)
+            return None
         if url is None:
             return None
         parts = urlsplit(url)
@@ -132,6 +137,8 @@ class NewsSpider(NewsSpiderBase):
                 request = self._configured(first, lambda u, i=i: self.listing_request(u, i, 1))
                 if request is not None:
                     yield request
+        for request in self.retry_requests():
+            yield request
         for request in self.revisit_requests():
             yield request
 
@@ -168,35 +175,43 @@ class NewsSpider(NewsSpiderBase):
             yield from self._links(response, response.css("a[href]"), "feed")
 
     def parse_sitemap(self, response):
-        yield self.page_item(response)
         if response.status == 304:
             self.crawler.stats.inc_value("veille/sitemap_not_modified")
+            yield self.page_item(response)
             return
         try:
             entries = parse_feed(response.body)
         except FeedError as exc:
+            yield self.page_item(response)
             yield self.skip(response.url, "skipped", f"sitemap-{exc.reason}", str(exc), response.status)
             return
         if _SITEMAP_INDEX.search(response.body[:4096]):
             depth = response.meta.get("veille_depth", 0)
+            yield self.page_item(response)
             if depth >= MAX_SITEMAP_DEPTH:
                 yield self.skip(response.url, "skipped", "sitemap-too-deep", f"depth {depth}", response.status)
                 return
             for entry in entries:
-                child = self.site_url(response.urljoin(entry.url))
+                try:
+                    child = self.site_url(response.urljoin(entry.url))
+                except ValueError:
+                    child = None
                 if child is None:
                     self.crawler.stats.inc_value("veille/offsite_links")
                     continue
                 yield self.sitemap_request(child, depth + 1)
             return
         yield from self.feed_articles(response, entries, "sitemap")
+        yield self.page_item(response)  # last: only once its links are in
 
     # -- listings ---------------------------------------------------------------------
     def _links(self, response, selection, kind: str):
         """Requests for the article links of a selection (a elements or elements holding
-        them); returns how many article links it saw through ``self._seen``."""
+        them), after their :class:`DiscoveredItem`; returns how many article links it saw
+        through ``self._seen``."""
         stats = self.crawler.stats
         self._seen = 0
+        requests = []
         for el in selection:
             if el.root.tag == "a":
                 hrefs = [el.attrib.get("href", "")]
@@ -206,15 +221,19 @@ class NewsSpider(NewsSpiderBase):
                 href = (href or "").strip()
                 if not href or href.startswith(("#", "javascript:", "mailto:")):
                     continue
-                url = self.article_link(response.urljoin(href))
+                try:
+                    url = self.article_link(response.urljoin(href))
+                except ValueError:  # a link the URL parser refuses (http://[broken...)
+                    url = None
                 if url is None:
                     stats.inc_value(f"veille/{kind}_links_ignored")
                     continue
                 stats.inc_value(f"veille/{kind}_links")
                 self._seen += 1
-                request = self.article_request(url)
+                request = self.article_request(url, kind)
                 if request is not None:
-                    yield request
+                    requests.append(request)
+        yield from self.found(requests, kind)
 
     def parse_listing(self, response):
         index = response.meta.get("veille_listing", 0)
@@ -232,8 +251,8 @@ class NewsSpider(NewsSpiderBase):
         if not hasattr(response, "css"):
             yield self.skip(response.url, "skipped", "not-html", "listing page is not HTML", response.status)
             return
-        yield self.page_item(response)
         yield from self._links(response, response.css(listing.links), "listing")
+        yield self.page_item(response)  # after its links: a page that failed halfway is read again
         found = self._seen
         if page >= max_pages:
             return

@@ -39,9 +39,11 @@ def toml_value(v) -> str:
     return json.dumps(str(v))
 
 
-def write_config(tmp_path: Path, sources: list[dict], db: Path | None = None) -> Path:
+def write_config(tmp_path: Path, sources: list[dict], db: Path | None = None,
+                 notify: list[str] | None = None) -> Path:
     """A config with these sources (name, spider, base_url or args, every/cron, settings,
-    timeout), the TOPICS, and ``[store] path`` = ``db`` (default tmp_path/veille.db)."""
+    timeout), the TOPICS, ``[store] path`` = ``db`` (default tmp_path/veille.db) and the
+    ``[notify] urls``."""
     db = db or tmp_path / "veille.db"
     out = [f"[store]\npath = {toml_value(str(db))}\n"]
     for s in sources:
@@ -55,6 +57,8 @@ def write_config(tmp_path: Path, sources: list[dict], db: Path | None = None) ->
         out.append("\n".join(lines) + "\n")
     for name, query in TOPICS.items():
         out.append(f"[[topics]]\nname = {toml_value(name)}\nquery = {toml_value(query)}\n")
+    if notify:
+        out.append("[notify]\nurls = [" + ", ".join(toml_value(u) for u in notify) + "]\n")
     path = tmp_path / "veille.toml"
     path.write_text("\n".join(out), encoding="utf-8")
     return path

@@ -7,9 +7,9 @@ import socket
 import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from helpers import Receiver
 
 pytest.importorskip("apprise")
 # apprise imports the deprecated imghdr module on Python 3.11-3.12
@@ -33,46 +33,6 @@ REPORT = {
 }
 EMPTY = {**REPORT, "topics": {}, "failures": []}
 FAILED_ONLY = {**EMPTY, "failures": [{"id": 8, "source": "other", "status": "failed", "reason": "timeout"}]}
-
-
-class Receiver:
-    """A tiny webhook receiver: records every request (path, headers, body)."""
-
-    def __init__(self, status: int = 200):
-        received = self.received = []
-        code = status
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                n = int(self.headers.get("Content-Length") or 0)
-                received.append({"path": self.path, "headers": dict(self.headers),
-                                 "body": self.rfile.read(n).decode("utf-8")})
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    try:
-        yield r
-    finally:
-        r.close()
 
 
 def closed_port() -> int:

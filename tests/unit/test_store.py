@@ -341,21 +341,61 @@ def test_skips(store):
 
 
 def test_start_crawl_marks_dead_running_crawls_killed(store):
+    from veille.core.clock import utcnow
+
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    with store.conn:
+    now = utcnow()
+    with store.conn:  # rows as code before leases wrote them: pid and host only
         store.conn.execute(
             "INSERT INTO crawls (source, status, started_at, pid, host) VALUES "
-            "('abamako', 'running', '2026-01-01T00:00:00Z', ?, ?), "
-            "('abamako', 'running', '2026-01-01T00:00:00Z', ?, ?), "
-            "('other', 'running', '2026-01-01T00:00:00Z', ?, ?)",
-            (dead.pid, store._host, os.getppid(), store._host, dead.pid, store._host))
+            "('abamako', 'running', ?, ?, ?), "
+            "('abamako', 'running', ?, ?, ?), "
+            "('other', 'running', ?, ?, ?)",
+            (now, dead.pid, store._host, now, os.getppid(), store._host, now, dead.pid, store._host))
     c = store.start_crawl("abamako", args={"k": "v"})
     st = dict(store.conn.execute("SELECT id, status FROM crawls").fetchall())
     assert st == {1: "killed", 2: "running", 3: "running", c: "running"}
     assert store.crawl(1)["finish_reason"] == "process-died"
     assert store.crawl(c)["args"] == '{"k": "v"}'
     assert store.reap_dead_crawls() == [3]
+
+
+def test_liveness_is_a_lease_whatever_the_host(store):
+    """A crawl row is alive until its lease expires (heartbeats extend it), on any host; a
+    pid that now belongs to another process, seen from the same machine, is a death."""
+    from storage import crawls
+
+    alive = store.start_crawl("a", lease=3600)  # this process: alive
+    expired = store.start_crawl("b", lease=3600)
+    reused = store.start_crawl("c", lease=3600)
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        with store.conn:
+            store.conn.execute("UPDATE crawls SET host = 'elsewhere' WHERE id = ?", (alive,))
+            store.conn.execute("UPDATE crawls SET host = 'elsewhere', pid = 1, process = 'another-machine/x/1',"
+                               " lease_until = '2020-01-01T00:00:00.000Z' WHERE id = ?", (expired,))
+            store.conn.execute("UPDATE crawls SET pid = ? WHERE id = ?", (sleeper.pid, reused))
+        # seen from another process: ours is a living crawl, on a host named otherwise
+        other = Store(store.path)
+        try:
+            with store.conn:
+                store.conn.execute("UPDATE crawls SET pid = ? WHERE id = ?", (os.getppid(), alive))
+                store.conn.execute("UPDATE crawls SET process = ? WHERE id = ?",
+                                   (crawls.process_identity(os.getppid()), alive))
+            assert sorted(other.reap_dead_crawls()) == [expired, reused]
+        finally:
+            other.close()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    reasons = dict(store.conn.execute("SELECT id, finish_reason FROM crawls WHERE status = 'killed'"))
+    assert reasons == {expired: "lease-expired", reused: "process-died"}
+    assert store.crawl(alive)["status"] == "running"
+    before = store.crawl(alive)["lease_until"]
+    store.heartbeat(alive, lease=7200)
+    assert store.crawl(alive)["lease_until"] > before
+    assert [r["id"] for r in crawls.running(store.conn, "a")] == [alive]
 
 
 # -- full-text search --------------------------------------------------------------------

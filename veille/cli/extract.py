@@ -13,6 +13,10 @@ the bytes veille would store (no trailing newline), and the method on stderr::
 (:mod:`scrapers.parsers.registry`): the aBamako parser for aBamako-family URLs or markup
 (``FullArticleTexte``), the generic parser otherwise. Exit status: 0 with a text, 1 when
 the page cannot be read or gives no article (the reason on stderr), 2 for bad usage.
+
+A page without a date of its own is an article, as in a crawl: line 1 takes the month
+veille first saw it, which for a page read from a file is today (stderr says "date from
+first_seen"); nothing is stored. ``--body-only`` never needs a date.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 
 from scrapers.parsers.base import site_for
 from scrapers.parsers.registry import NAMED, parser_for
+from veille.core import clock
 from veille.core.errors import FormatError, NotAnArticle
 
 __all__ = ["main", "choose_parser", "extract"]
@@ -88,8 +93,10 @@ def main(argv=None) -> int:
         _err(f"cannot read {args.page}: {exc.strerror or exc}")
         return 1
     try:
+        # an undated page: the month veille first sees it (now); the body alone needs no date
+        today = None if args.body_only else clock.now().date()
         art, parser = extract(body, args.url, parser=args.parser, content_type=args.content_type,
-                              site=args.site, body_only=args.body_only)
+                              site=args.site, body_only=args.body_only, fallback_date=today)
     except NotAnArticle as exc:
         _err(f"not an article: {exc.reason}" + (f": {exc.detail}" if exc.detail else ""))
         return 1

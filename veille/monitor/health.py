@@ -22,8 +22,15 @@
   that always used generic extraction (no site rules) is therefore never flagged; a first
   crawl neither (nothing to compare with).
 - ``failures``: more pages failed than articles were fetched.
+- ``pending``: the source's list of pending articles (found, not stored yet:
+  :mod:`storage.pending`) grew: more of them when this crawl ended than when the
+  previous one did (than none, for the first crawl that counted them). A site that keeps
+  failing some articles, or a store that refuses writes, shows here before anything is
+  lost; the report names the source and the notification goes out
+  (:func:`veille.report.has_news`).
 
-Also in ``h``: the crawl's counts, ``skips``/``failures`` (reason -> pages), ``methods``
+Also in ``h``: the crawl's counts (``retried``, ``recovered``, ``given_up``, ``pending``
+included), ``pending_before``, ``skips``/``failures`` (reason -> pages), ``methods``
 (method -> pages), ``generic_share``, ``generic_share_before``, ``baseline_pages``.
 
 Where things live: this module judges; what it reads (the crawl, its skips, its
@@ -98,6 +105,9 @@ def source_health(store, source: str, crawl_id: int | None = None) -> dict:
         issues.append("fallback")
     if (crawl["failed"] or 0) > max(fetched, 0) and fetched > 0:
         issues.append("failures")
+    pending_before = reports.pending_before(conn, crawl["source"], cid)
+    if crawl["pending"] is not None and crawl["pending"] > (pending_before or 0):
+        issues.append("pending")
     return {
         "source": crawl["source"],
         "crawl_id": cid,
@@ -113,6 +123,7 @@ def source_health(store, source: str, crawl_id: int | None = None) -> dict:
         "generic_share_before": round(share_before, 3) if share_before is not None else None,
         "baseline_pages": pages_before,
         "baseline_crawls": before_ids,
+        "pending_before": pending_before,
         "issues": issues,
     }
 
@@ -142,6 +153,11 @@ def describe(h: dict) -> str:
         elif issue == "failures":
             parts.append(f"{h.get('failed')} pages failed for {h.get('fetched')} articles"
                          + (f" ({_reasons(h['failures'])})" if h.get("failures") else ""))
+        elif issue == "pending":
+            parts.append(f"pending articles grew from {h.get('pending_before') or 0} to {h.get('pending')}"
+                         f" ({h.get('retried') or 0} retried, {h.get('recovered') or 0} recovered,"
+                         f" {h.get('given_up') or 0} given up"
+                         + (f"; {_reasons(h['failures'])}" if h.get("failures") else "") + ")")
         else:
             parts.append(str(issue))
     return f"{h.get('source') or '?'} (crawl #{h.get('crawl_id')}): " + "; ".join(parts or ["ok"])

@@ -1,5 +1,5 @@
 """What a run tells its user: the report (:mod:`.build`) and notifications (:mod:`.notify`)."""
 
-from .build import build_report, has_news, render_json, render_text  # noqa: F401
+from .build import build_report, growing_pending, has_news, render_json, render_text  # noqa: F401
 
-__all__ = ["build_report", "has_news", "render_json", "render_text"]
+__all__ = ["build_report", "growing_pending", "has_news", "render_json", "render_text"]

@@ -9,7 +9,8 @@ The report dict::
     {"generated_at": "2026-...Z",
      "crawls": [{"id", "source", "status", "finish_reason", "started_at", "finished_at",
                  "fetched", "new", "updated", "unchanged", "duplicate", "skipped", "failed",
-                 "not_modified", "flagged_at", ...any key the caller gave}],
+                 "not_modified", "retried", "recovered", "given_up", "gaps", "pending",
+                 "flagged_at", ...any key the caller gave}],
      "topics": {name: [{"kind", "in_change", "title", "published", "url", "source", "terms",
                         "article_id", "content_hash", "flag_id", "crawl_id", "created_at",
                         "also_at", "story_id", "also_flagged"}]},
@@ -43,9 +44,10 @@ found the store's file damaged: :func:`damage_report`; nothing could be flagged)
 - ``totals`` (optional, set by ``veille flags``): topic -> ``{"new", "updated"}`` over
   every flag that matched, not only those shown; the text then says both.
 - ``health``: the sources of the report's crawls that look unwell (their last crawl in the
-  report yielded no article, fell back from its site rules to generic extraction, or
-  failed more pages than it stored), as :func:`veille.monitor.health.source_health` describes
-  them; sources in good health are left out.
+  report yielded no article, fell back from its site rules to generic extraction,
+  failed more pages than it stored, or left more articles pending than the crawl before),
+  as :func:`veille.monitor.health.source_health` describes them; sources in good health
+  are left out. A growing pending list is news (:func:`has_news`): it is notified.
 
 Where things live: this module builds and renders; what it reads from the store (the
 flagged articles, their other URLs, the crawls, earlier flags) comes from
@@ -61,7 +63,8 @@ from storage.reports import CRAWL_KEYS
 from veille.core.clock import utcnow
 from veille.monitor.health import describe, source_health
 
-__all__ = ["build_report", "damage_report", "render_text", "render_json", "has_news", "CRAWL_KEYS"]
+__all__ = ["build_report", "damage_report", "render_text", "render_json", "has_news", "growing_pending",
+           "CRAWL_KEYS"]
 
 OK_STATUSES = ("finished", "running")
 
@@ -195,10 +198,15 @@ def _health(store, crawl_rows: list[dict]) -> list[dict]:
 
 
 def has_news(report: dict) -> bool:
-    """True when the report has flags or failures, or the store is damaged (what is worth
-    a notification)."""
+    """True when the report has flags, failures, a source whose pending articles grew, or
+    the store is damaged (what is worth a notification)."""
     return bool(any(report.get("topics", {}).values()) or report.get("failures")
-                or report.get("store_damaged"))
+                or growing_pending(report) or report.get("store_damaged"))
+
+
+def growing_pending(report: dict) -> list[str]:
+    """The sources of the report whose list of pending articles grew."""
+    return [h.get("source") for h in report.get("health") or () if "pending" in (h.get("issues") or ())]
 
 
 def _count(items: list[dict], kind: str) -> int:
@@ -208,6 +216,10 @@ def _count(items: list[dict], kind: str) -> int:
 def _crawl_line(c: dict) -> str:
     counts = ", ".join(f"{k} {c[k]}" for k in ("fetched", "new", "updated", "unchanged", "failed")
                        if c.get(k) is not None)
+    extra = ", ".join(f"{k.replace('_', ' ')} {c[k]}" for k in ("retried", "recovered", "given_up", "pending")
+                      if c.get(k))
+    if extra:
+        counts += f"; {extra}"
     when = c.get("finished_at") or c.get("started_at") or ""
     line = f"  #{c.get('id')} {c.get('source') or '?'} {c.get('status') or '?'}"
     if counts:

@@ -7,11 +7,13 @@ apprise is an optional dependency: ``pip install 'veille[notify]'``.
 
 Decisions:
 
-- One notification per run and channel, and only when the report has flags or failures
-  (:func:`veille.report.has_news`); otherwise nothing is sent and ``[]`` is returned.
+- One notification per run and channel, and only when the report has flags, failures or
+  a source whose pending articles grew (:func:`veille.report.has_news`); otherwise
+  nothing is sent and ``[]`` is returned.
 - The body is :func:`veille.report.render_text`, sent as plain text (no markdown to HTML
   conversion, so webhooks receive the text as written); the notification type is
-  ``warning`` when a crawl failed or the store is damaged, else ``info``.
+  ``warning`` when a crawl failed, pending articles grew or the store is damaged, else
+  ``info``.
 - Each URL is sent on its own, so each gets its own result ``(url, ok, error)``. A bad
   URL, a channel that fails, or apprise missing never raise: they are logged (URLs with
   their secrets masked, :func:`masked`) and reported as ``ok=False`` with the reason.
@@ -34,7 +36,7 @@ import subprocess
 import sys
 import time
 
-from veille.report import has_news, render_text
+from veille.report import growing_pending, has_news, render_text
 
 __all__ = ["notify", "default_title", "masked", "INSTALL_HINT", "DEADLINE", "SENDER"]
 
@@ -76,6 +78,9 @@ def default_title(report: dict) -> str:
     n_fail = len(report.get("failures") or [])
     if n_fail:
         parts.append(f"{n_fail} crawl{'s' if n_fail > 1 else ''} failed")
+    growing = growing_pending(report)
+    if growing:
+        parts.append(f"pending articles growing at {', '.join(growing)}")
     return "veille: " + ("; ".join(parts) or "nothing new")
 
 
@@ -121,7 +126,8 @@ def notify(urls: list[str], report: dict, *, title: str | None = None,
     message = {
         "body": body if body is not None else render_text(report),
         "title": title if title is not None else default_title(report),
-        "type": "warning" if report.get("failures") or report.get("store_damaged") else "info",
+        "type": ("warning" if report.get("failures") or growing_pending(report)
+                 or report.get("store_damaged") else "info"),
         "deadline": deadline,
     }
     results: dict[int, tuple[str, bool, str]] = {}

@@ -26,8 +26,9 @@ Decisions:
   failure (the run could not be done), 2 bad input (config, options; a ``[distributed]``
   config without a Redis URL or scrapy-redis too, a ``--db`` that is not a veille store;
   a damaged store is 1), 3 the run was done but a source failed
-  (its crawl failed, or the report's health check names it: site unreachable, no
-  articles, a layout change). A second overlapping run prints "another run is in progress; exiting" on stderr
+  (its crawl failed, another process has been crawling it for longer than its timeout, or
+  the report's health check names it: site unreachable, no articles, a layout change, a
+  growing pending list). A second overlapping run prints "another run is in progress; exiting" on stderr
   and exits 0.
 - Each program shows its own name and options: ``veille run --help`` has no ``--once``
   (it is implied), ``veille watch --help`` no ``--once``/``--all``/``--quiet``.
@@ -39,8 +40,9 @@ Decisions:
   report and notification that say so (:meth:`veille.schedule.runner.Runner.damaged`).
 - Daemon: one APScheduler job per source (``max_instances=1``, ``coalesce=True``, no
   misfire limit: after a pause or suspend a late job runs once), first run from
-  :func:`veille.schedule.due.first_run`. At start dead ``running`` rows are marked
-  ``killed`` and unflagged crawls are flagged (the work a SIGKILLed run left). The config
+  :func:`veille.schedule.due.first_run`. At start dead ``running`` rows (their lease
+  expired, whatever their host) are marked ``killed`` and unflagged crawls are flagged
+  (the work a SIGKILLed run left). The config
   is reloaded on SIGHUP and when its file changes (:mod:`veille.schedule.reload`): new,
   changed and removed sources rescheduled, topics and notifications taken; a digest job
   runs at ``[notify] digest_at`` in digest mode.

@@ -154,6 +154,8 @@ class LiveIngest(threading.Thread):
                                 raws = ing.pop(block=True)
                                 if raws:
                                     ing.handle(raws)
+                                else:
+                                    ing.beat()
                         except redis.RedisError as e:  # the workers wait for Redis too
                             if not warned:
                                 log.warning("ingest of %s: %s; retrying", self.prefix, e)

@@ -8,14 +8,18 @@ SQLite store (SQLite has one writer)::
 
 It pops items in batches, groups them per run (``VEILLE_RUN_ID``) into one ``crawls`` row
 per run, and calls the same :class:`storage.Store` methods as the local
-:class:`scrapers.pipelines.StorePipeline` (``save_batch``, ``touch_batch``, ``save_skips``,
-and ``save_pages`` when the run finished), so dedup and versioning are those of a local
-crawl. A run's row is opened at the run's first message and finished when every worker of
+:class:`scrapers.pipelines.StorePipeline` (``discover``, ``save_batch``, ``touch_batch``,
+``save_skips``, ``add_gaps``, and ``save_pages`` when the run finished), so dedup,
+versioning and the pending articles (found, not stored yet: retried by later runs) are
+those of a local crawl; the retry policy is the workers' (their ``start`` message). It
+renews the lease of the rows of the runs it has open (:mod:`storage.crawls`). A run's row is opened at the run's first message and finished when every worker of
 the run has sent its ``end`` message or is dead (its heartbeat expired); then the topics
 of the config are flagged (:func:`veille.monitor.flags.flag_pending`; not without topics, so
 that an ingest run without the config never marks crawls as flagged), and the store's
 known-article validators are published in Redis for workers that have no store
-(``<prefix>:known:<source>``, ``<prefix>:pages:<source>``).
+(``<prefix>:known:<source>``, ``<prefix>:pages:<source>``), with the pending articles
+(``<prefix>:pending:<source>``) and the first_seen of undated ones
+(``<prefix>:undated:<source>``).
 
 It runs until SIGTERM/SIGINT (it finishes the batch at hand; rows of runs still going are
 closed ``interrupted``: their later items go to a new row of the same run). ``--drain``
@@ -46,15 +50,19 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from scrapers.distributed.keys import DEFAULT_PREFIX, RunKeys, items_key, known_key, pages_key
+from scrapers.distributed.keys import (DEFAULT_PREFIX, RunKeys, items_key, known_key, pages_key, pending_key,
+                                       undated_key)
 from scrapers.status import crawl_status
 from storage import Store, crawls
+from storage.pending import RetryPolicy
+from storage.revisit import RevisitPolicy
 from veille.config import load_config_for
 from veille.core.errors import NotAStore, StoreError
 
 log = logging.getLogger("veille.schedule.ingest")
 
 DEFAULT_BATCH = 250
+BEAT_SECONDS = 30.0  # how often the leases of the open runs' rows are renewed
 
 # Move up to ARGV[1] more messages from the queue to the processing list, atomically.
 _TAKE = """
@@ -78,6 +86,9 @@ class Run:
     workers: dict[str, str | None] = field(default_factory=dict)  # worker -> end reason
     complete: bool = False
     revisit: dict | None = None
+    retry: dict | None = None
+    discovered: list[tuple[str, str]] = field(default_factory=list)
+    gaps: int = 0
     articles: list[dict] = field(default_factory=list)
     not_modified: list[dict] = field(default_factory=list)
     skips: list[dict] = field(default_factory=list)
@@ -111,6 +122,7 @@ class Ingest:
         self.runs: dict[str, Run] = {}
         self.stopping = False
         self.stored = 0
+        self.last_beat = time.monotonic()
         self._take = server.register_script(_TAKE)
 
     # -- popping -------------------------------------------------------------------------
@@ -185,9 +197,15 @@ class Ingest:
                 run.skips.append(item)
             elif kind == "page":
                 run.pages.append(item)
+            elif kind == "discovered":
+                run.discovered.extend((url, item.get("kind")) for url in item.get("urls") or ())
+            elif kind == "gap":
+                run.gaps += 1
             elif kind == "start":
                 if msg.get("revisit"):
                     run.revisit = msg["revisit"]
+                if msg.get("retry"):
+                    run.retry = msg["retry"]
             elif kind == "end":
                 run.workers[worker] = msg.get("reason") or "finished"
                 run.complete = run.complete or bool(msg.get("complete"))
@@ -205,11 +223,13 @@ class Ingest:
         pipe.execute()
 
     def flush(self) -> None:
-        from storage.revisit import RevisitPolicy
-
         for run in self.runs.values():
             if run.revisit:
                 self.store.revisit = RevisitPolicy(**run.revisit)
+            self.store.retry = RetryPolicy(**run.retry) if run.retry else RetryPolicy()
+            if run.discovered:  # first: written ahead of the articles they lead to
+                batch, run.discovered = run.discovered, []
+                self.store.discover(run.crawl_id, batch, run.source)
             if run.articles:
                 batch, run.articles = run.articles, []
                 self.stored += len(batch)
@@ -220,6 +240,16 @@ class Ingest:
             if run.skips:
                 batch, run.skips = run.skips, []
                 self.store.save_skips(run.crawl_id, batch)
+            if run.gaps:
+                n, run.gaps = run.gaps, 0
+                self.store.add_gaps(run.crawl_id, n)
+        self.beat()
+
+    def beat(self, force: bool = False) -> None:
+        """Renew the leases of the open runs' rows (every :data:`BEAT_SECONDS`)."""
+        if self.runs and (force or time.monotonic() - self.last_beat >= BEAT_SECONDS):
+            self.store.heartbeat([run.crawl_id for run in self.runs.values()])
+            self.last_beat = time.monotonic()
 
     # -- ends of runs ----------------------------------------------------------------------
     def _alive(self, run: Run, worker: str) -> bool:
@@ -273,8 +303,11 @@ class Ingest:
         workers that have no store (:func:`scrapers.distributed.middleware.load_known`)."""
         n = 0
         pages = [(url, *v) for url, v in self.store.page_validators(source).items()]
+        undated = list(self.store.undated_first_seen(source).items())
         for key, found in ((known_key(self.prefix, source), self.store.article_validators(source)),
-                           (pages_key(self.prefix, source), pages)):
+                           (pages_key(self.prefix, source), pages),
+                           (pending_key(self.prefix, source), self.store.pending_snapshot(source)),
+                           (undated_key(self.prefix, source), undated)):
             tmp = key + ":new"
             pipe = self.server.pipeline(transaction=False)
             pipe.delete(tmp)
@@ -296,8 +329,10 @@ class Ingest:
         """Publish the validators of every source of the store, and drop the snapshots of
         sources it does not have (the store is the authority)."""
         sources = self.store.sources()
-        keep = {k for s in sources for k in (known_key(self.prefix, s), pages_key(self.prefix, s))}
-        for pattern in (known_key(self.prefix, "*"), pages_key(self.prefix, "*")):
+        keep = {k for s in sources for k in (known_key(self.prefix, s), pages_key(self.prefix, s),
+                                             pending_key(self.prefix, s), undated_key(self.prefix, s))}
+        for pattern in (known_key(self.prefix, "*"), pages_key(self.prefix, "*"), pending_key(self.prefix, "*"),
+                        undated_key(self.prefix, "*")):
             for key in self.server.scan_iter(match=pattern, count=1000):
                 key = key.decode() if isinstance(key, bytes) else key
                 if key not in keep and not key.endswith(":new"):
@@ -314,6 +349,8 @@ class Ingest:
             raws = self.pop(block=not drain)
             if raws:
                 self.handle(raws)
+            else:
+                self.beat()
             if self.server.llen(self.key) == 0:  # caught up: ends of runs can be judged
                 self.check_runs()
                 if drain:

@@ -17,6 +17,11 @@ Decisions:
 - A configured news source (spider ``news``, news keys, or a built-in source's spider,
   :func:`scrapers.sources.builtin_names`) also gets the config file it was read from
   (``-a config=``), where its start points and selectors are.
+- Every crawl enforces its source's ``timeout`` itself (``-s CLOSESPIDER_TIMEOUT``, a tenth
+  of it, at most a minute, before the scheduler's own deadline, unless the source's
+  settings give one): a crawl orphaned by a killed scheduler still ends in time and
+  cleanly (its row ``failed``, ``closespider_timeout``; what it found and did not fetch
+  is pending); the scheduler's SIGINT at the timeout stays as the backstop.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from scrapers.sources import builtin_names
 from veille.config import SourceConfig
 
 __all__ = ["ROOT", "DEFAULT_TIMEOUT", "STOP_GRACE", "KILL_GRACE", "KEEP_LOGS", "setting_value", "crawl_command",
-           "last_lines", "log_dir", "open_log", "signal_group", "wait_all"]
+           "last_lines", "log_dir", "open_log", "signal_group", "wait_all", "own_time_limit"]
 
 log = logging.getLogger("veille.scheduler")
 
@@ -56,6 +61,13 @@ def setting_value(v) -> str:
     return str(v)
 
 
+def own_time_limit(source: SourceConfig) -> float:
+    """The ``CLOSESPIDER_TIMEOUT`` of a crawl of ``source``: its timeout, less a tenth of it
+    (a minute at most), so that the crawl stops itself before the scheduler does."""
+    timeout = (source.timeout or DEFAULT_TIMEOUT).total_seconds()
+    return round(max(1.0, timeout - min(60.0, timeout * 0.1)), 1)
+
+
 def crawl_command(source: SourceConfig, config_path: Path | None = None,
                   overrides: dict | None = None) -> list[str]:
     """The `scrapy crawl` of a source; a configured news source also gets the config file
@@ -72,6 +84,8 @@ def crawl_command(source: SourceConfig, config_path: Path | None = None,
         cmd += ["-a", f"config={Path(config_path).resolve()}"]
     for k, v in source.settings.items():
         cmd += ["-s", f"{k}={setting_value(v)}"]
+    if "CLOSESPIDER_TIMEOUT" not in source.settings:
+        cmd += ["-s", f"CLOSESPIDER_TIMEOUT={own_time_limit(source)}"]
     return cmd
 
 

@@ -47,10 +47,11 @@ def flag_and_build(store: Store, config: Config, crawls: list[dict], always: boo
     sync_topics(store, config.topics)
     flags = flag_pending(store, config.topics)
     if config.distributed is not None and crawls:  # `veille ingest` may flag too
-        flags += flags_of(store, [c["id"] for c in crawls], {f["id"] for f in flags})
+        flags += flags_of(store, [c["id"] for c in crawls if c.get("id") is not None], {f["id"] for f in flags})
     if not always and not flags and not crawls:
         return None
-    return build_report(store, flags, crawls=[c["id"] for c in crawls])  # fresh rows
+    # fresh rows; a skip that failed (no row) as it is
+    return build_report(store, flags, crawls=[c["id"] if c.get("id") is not None else c for c in crawls])
 
 
 def render(report: dict, as_json: bool, json_lines: bool) -> str:

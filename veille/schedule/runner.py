@@ -6,7 +6,14 @@ Decisions:
 - Never two crawls of a source: a per-source ``flock`` (:mod:`veille.core.lock`, lock files
   next to the store) held around the crawl, whose descriptor the crawl process inherits,
   so that even a crawl orphaned by a SIGKILLed scheduler keeps it until it ends; and a
-  source with a live ``running`` row (a crawl started by hand) is skipped.
+  source with a live ``running`` row (a crawl started by hand, or on another machine:
+  rows whose lease expired are reaped first, whatever their host) is skipped.
+- A source skipped so while the other crawl has been at it for longer than the source's
+  ``timeout`` is a failure of the run (a stuck process holds it): reported (status
+  ``failed``, reason "skipped: another process has been crawling it since ...") and
+  counted in the exit status, not a quiet 0. A crawl enforces its own time limit
+  (``CLOSESPIDER_TIMEOUT``, :func:`veille.schedule.processes.crawl_command`), so an
+  orphan ends by itself; the scheduler's kill stays as the backstop.
 - A local crawl writes its own row in ``crawls`` (``VEILLE_DB`` set, a stray
   ``VEILLE_REDIS_URL`` removed: it would make it a Redis worker that no ingest reads). A
   ``[distributed]`` crawl is :func:`veille.schedule.distributed.run_distributed`.
@@ -40,7 +47,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -109,20 +115,21 @@ class Runner:
     # -- one crawl -------------------------------------------------------------
     def crawl(self, source: SourceConfig) -> dict | None:
         """Crawl ``source`` in a subprocess; return its final ``crawls`` row, or None if it
-        was not started (crawled elsewhere right now, or stopping)."""
+        was not started (crawled elsewhere right now, or stopping); a skip past the
+        source's timeout is a failure (a dict with ``status`` 'failed', no ``id``)."""
         lock = self.lock_file(source.name)
         if not lock.acquire():
-            log.warning("%s: another process is crawling it; skipped", source.name)
-            return None
+            return self.skipped(source, "another process is crawling it")
         try:
             with Store(self.db) as store:
                 store.reap_dead_crawls(source.name)
                 # alive: reap_dead_crawls marked the dead
-                running = crawls.running(store.conn, source.name, socket.gethostname())
+                running = crawls.running(store.conn, source.name)
                 before = crawls.last_id(store.conn)
             if running:
-                log.warning("%s: crawl %s (pid %s) is still running; skipped", source.name, *running[0])
-                return None
+                r = running[0]
+                return self.skipped(source, f"crawl {r['id']} (pid {r['pid']} on {r['host']}) is still running",
+                                    r["started_at"])
             if self.stopping:
                 return None
             if self.config.distributed is not None:
@@ -130,6 +137,23 @@ class Runner:
             return self._run(source, lock, before)
         finally:
             lock.release()
+
+    def skipped(self, source: SourceConfig, why: str, since: str | None = None) -> dict | None:
+        """A source not crawled because another process is at it: None (a warning), or a
+        failure when that process has been at it for longer than the source's timeout
+        (``since``: when its crawl started; default the source's last crawl's start)."""
+        timeout = source.timeout or DEFAULT_TIMEOUT
+        if since is None:
+            with Store(self.db) as store:
+                since = crawls.last_started(store.conn, source.name)
+        began = clock.parse_iso(since)
+        if began is None or clock.now() - began <= timeout:
+            log.warning("%s: %s; skipped", source.name, why)
+            return None
+        reason = (f"skipped: another process has been crawling it since {since}, longer than its timeout"
+                  f" ({int(timeout.total_seconds())}s): {why}")
+        log.error("%s: %s", source.name, reason)
+        return {"id": None, "source": source.name, "status": "failed", "reason": reason, "started_at": since}
 
     def _run(self, source: SourceConfig, lock: FileLock, before: int) -> dict:
         timeout = (source.timeout or DEFAULT_TIMEOUT).total_seconds()
@@ -224,7 +248,7 @@ class Runner:
             elif crawl_id is None:
                 new_status, reason = "failed", "exited without recording a crawl"
             elif status == "running":
-                new_status, reason = "failed", "exited without finishing the crawl"
+                new_status, reason = "failed", "exited without finishing the crawl" + (f": {last}" if last else "")
             if new_status and crawl_id is None and why != "stopped":
                 args = source.args if run is None else {**source.args, "run": run["id"]}
                 crawl_id = store.start_crawl(source.name, spider=source.spider, args=args)
