@@ -9,6 +9,9 @@ The format is the one of the reference document in ``seeds/``; see
     "<p1>\\n\\n\\n\\n<p2>..."          (body paragraphs, three blank lines apart)
 
 Inside a block every run of white space is one ASCII space; no trailing newline.
+Invisible format characters (:data:`veille.core.normalize.INVISIBLE`: soft hyphens,
+zero-width spaces and joiners, word joiners, BOMs) are dropped: a page cannot hide a word
+by cutting it with one of them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from veille.core.errors import FormatError
+from veille.core.normalize import INVISIBLE
 
 __all__ = [
     "TextParts",
@@ -37,12 +41,16 @@ _DATE_LINE = re.compile(r" date (\d{4}-\d{2}) (.*)\Z", re.S)
 # paragraph separators, zero-width space excluded since it is not white space)
 # becomes one ASCII space. ``str.split()`` with no argument splits on exactly the
 # characters for which ``str.isspace()`` is true, which covers all of these.
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 
 
 def clean(text: str | None) -> str:
-    """Collapse every run of white space into one ASCII space and strip the ends."""
+    """Drop invisible format characters, collapse every run of white space into one ASCII
+    space and strip the ends."""
     if not text:
         return ""
+    if not text.isascii() and any(c in text for c in INVISIBLE):  # str.find: fast
+        text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
 
 
