@@ -3,8 +3,17 @@
 One source of truth: :data:`TABLES` lists every table's columns in order. ``ensure_schema``
 creates what is missing (tables, columns, indexes, full-text search, triggers) and is
 idempotent: run it on every open. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
-a later issue that needs more than "add a column" bumps it and adds a step to
-:data:`MIGRATIONS`.
+a change that needs more than "add a column" bumps it and adds a step to
+:data:`MIGRATIONS` (in the schema's transaction) and, for long work, to :data:`AFTER`
+(after it, in short transactions of its own: other writers get the lock in between; the
+version is written once they are done, so a process killed midway resumes them).
+
+Version 2 (issue 14, a million versions): ``contents_fts`` indexes the folded text
+(:mod:`storage.fts`) and has no triggers any more (the migration empties it and indexes
+every text again, 1,000 per transaction); ``versions.diff`` of new versions has no
+context lines (:func:`veille.core.diff.change`); story signatures are 128 × uint16
+(:mod:`veille.monitor.stories` recomputes those of its window); ``same_story_groups``
+(filled from ``articles``) and the indexes the canned queries need.
 
 Tables (see the docstring of :mod:`storage.store` for what fills them):
 
@@ -13,9 +22,11 @@ Tables (see the docstring of :mod:`storage.store` for what fills them):
 - ``versions``: append-only history: article X had text H from ``fetched_at``, crawl C.
 - ``crawls``: one row per run, with counts.
 - ``skips``: URLs skipped or failed, with a short reason code.
-- ``contents_fts`` (over ``contents.text``) and ``articles_fts`` (over ``articles.title,
-  headline``): FTS5, tokenizer ``unicode61 remove_diacritics 2`` (accent- and
-  case-insensitive), kept in sync by triggers.
+- ``contents_fts`` (over ``contents.text``, holding its folded text: :mod:`storage.fts`)
+  and ``articles_fts`` (over ``articles.title, headline``, kept in sync by triggers):
+  FTS5, tokenizer ``unicode61 remove_diacritics 2`` (accent- and case-insensitive).
+- ``same_story_groups``: the groups of the ``same_story`` query (several URLs with the same
+  text, or with the same headline and different texts), kept by :mod:`storage.groups`.
 """
 
 from __future__ import annotations
@@ -27,11 +38,13 @@ from sqlite_utils.db import COLUMN_TYPE_MAPPING
 
 from veille.core.errors import SchemaError
 
+from . import fts, groups
 from .db import transaction
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts"]
+__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "SQL_INDEXES", "FTS", "FTS_TOKENIZE",
+           "ensure_schema", "rebuild_fts"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -225,7 +238,7 @@ TABLES: dict[str, dict] = {
             "matched_hash": str,  # the text it was linked to (NULL for first)
             "body_hash": str,  # SHA-256 of the body paragraphs (textformat.body_hash)
             "words": int,  # words in the body
-            "minhash": bytes,  # MinHash signature (uint32 x 128) of the body's word 5-shingles
+            "minhash": bytes,  # MinHash signature (uint16 x 128) of the body's word 5-shingles
             "first_seen": str,  # contents.first_seen
             "linked_at": str,
         },
@@ -242,6 +255,23 @@ TABLES: dict[str, dict] = {
         "fks": [("crawl_id", "crawls", "id")],
         "defaults": {"pages": 0},
     },
+    # the groups the ``same_story`` query lists, kept up to date with every batch
+    # (storage.groups): only groups of 2 URLs or more have a row
+    "same_story_groups": {
+        "columns": {
+            "id": int,
+            "how": str,  # same text | same headline
+            "key": str,  # the content hash, or the headline lowercased and trimmed
+            "urls": int,  # articles in the group
+            "sources": int,  # distinct sources among them
+            "texts": int,  # distinct texts among them
+            "first_seen": str,  # when the first of them was seen (UTC)
+            "first_id": int,  # the first article (smallest id)
+        },
+        "pk": "id",
+        "fks": [],
+        "defaults": {},
+    },
 }
 
 # (table, columns, unique). Each index costs on every insert (~0.01 ms/item each measured
@@ -254,7 +284,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("articles", ["duplicate_of"], False),
     ("versions", ["article_id"], False),
     ("versions", ["content_hash"], False),
-    ("versions", ["crawl_id"], False),
+    ("versions", ["crawl_id", "fetched_at"], False),  # a crawl's versions, its last one
     ("skips", ["crawl_id"], False),
     ("skips", ["url"], False),
     ("crawls", ["source", "status"], False),
@@ -275,7 +305,31 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("story_texts", ["story_id"], False),
     ("story_texts", ["first_seen"], False),
     ("crawl_methods", ["crawl_id", "method"], True),
+    # issue 14: what the canned queries look up (bench/million.py prints their plans)
+    ("flags", ["content_hash"], False),  # the topics of a version
+    ("flags", ["topic", "created_at"], False),  # a topic's latest flags, counts per window
+    ("crawls", ["source"], False),  # (source, id): a source's last crawls
+    ("crawls", ["started_at"], False),  # the crawls of the last days
+    ("articles", ["source", "first_seen"], False),  # a source's last new article
+    ("same_story_groups", ["how", "key"], True),
 ]
+
+# Indexes sqlite-utils cannot declare (expressions, partial, descending): name -> SQL.
+SQL_INDEXES: dict[str, str] = {
+    # the same-headline groups of same_story (the key storage.groups computes)
+    "idx_articles_headline_key": "CREATE INDEX IF NOT EXISTS [idx_articles_headline_key]"
+                                 " ON [articles] (lower(trim(coalesce([headline], [title]))))",
+    # the stories query: stories of several articles, newest first
+    "idx_stories_shared": "CREATE INDEX IF NOT EXISTS [idx_stories_shared] ON [stories]"
+                          " ([last_seen] DESC, [id] DESC) WHERE [articles_count] > 1",
+    # the same_story query: its groups in the order it lists them
+    "idx_same_story_groups_listed": "CREATE INDEX IF NOT EXISTS [idx_same_story_groups_listed]"
+                                    " ON [same_story_groups] ([sources] DESC, [urls] DESC,"
+                                    " [first_seen] DESC)",
+}
+
+# Indexes of earlier versions that a later one replaced.
+DROPPED_INDEXES = ["idx_versions_crawl_id"]
 
 # table -> columns indexed by FTS5
 FTS: dict[str, list[str]] = {
@@ -295,9 +349,47 @@ CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles] B
 END
 """
 
-# version -> function(db) bringing the schema from version-1 to version. Steps beyond
-# "create missing tables/columns/indexes" (done every time) go here.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {}
+_CONTENTS_TRIGGERS = ("contents_ai", "contents_ad", "contents_au")
+
+
+def _to_v2(db: sqlite_utils.Database) -> None:
+    """contents_fts: no triggers, the folded text (indexed again by :func:`_after_v2`);
+    ``same_story_groups`` filled."""
+    conn = db.conn
+    had = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
+                       " (?, ?, ?)", _CONTENTS_TRIGGERS).fetchone()[0]
+    for name in _CONTENTS_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+    if had:  # the index holds the text as stored: start again (not when resuming)
+        conn.execute("INSERT INTO contents_fts (contents_fts) VALUES ('delete-all')")
+    groups.refresh_all(conn)
+
+
+def _after_v2(db: sqlite_utils.Database) -> None:
+    fts.catch_up(db.conn, progress=_progress("full-text index: {} texts folded and indexed"))
+
+
+def _progress(message: str) -> Callable[[int], None]:
+    import logging
+    import time
+
+    log = logging.getLogger("storage.schema")
+    last = [time.monotonic()]
+
+    def report(done: int) -> None:
+        if time.monotonic() - last[0] > 5:
+            log.warning("schema upgrade: " + message, done)
+            last[0] = time.monotonic()
+
+    return report
+
+
+# version -> function(db) bringing the schema from version-1 to version, in the schema's
+# transaction. Steps beyond "create missing tables/columns/indexes" (done every time) go
+# here; they must be idempotent (a killed AFTER step runs its MIGRATIONS step again).
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _to_v2}
+# version -> long work after the schema's transaction, in transactions of its own.
+AFTER: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _after_v2}
 
 
 def _index_name(table: str, columns: list[str]) -> str:
@@ -373,9 +465,21 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
             if iname not in {i.name for i in db[name].indexes}:
                 db[name].create_index(cols, index_name=iname, unique=unique, if_not_exists=True)
                 changed = True
+        have_idx = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        for iname, sql in SQL_INDEXES.items():
+            if iname not in have_idx:
+                conn.execute(sql)
+                changed = True
+        for iname in DROPPED_INDEXES:
+            if iname in have_idx:
+                conn.execute(f"DROP INDEX [{iname}]")
+                changed = True
+        fts_created = False
         for name, cols in FTS.items():
             if f"{name}_fts" not in existing:
-                db[name].enable_fts(cols, create_triggers=True, tokenize=FTS_TOKENIZE)
+                # contents_fts is filled by storage.fts (the folded text), not by triggers
+                db[name].enable_fts(cols, create_triggers=name != "contents", tokenize=FTS_TOKENIZE)
+                fts_created = fts_created or name == "contents"
                 changed = True
         au = conn.execute(
             "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='articles_au'"
@@ -384,23 +488,36 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
             conn.execute("DROP TRIGGER IF EXISTS [articles_au]")
             conn.execute(_ARTICLES_AU)
             changed = True
+        after = []
         for v in range(version + 1, SCHEMA_VERSION + 1):
             step = MIGRATIONS.get(v)
             if step is not None and version > 0:  # a fresh database needs no migration
                 step(db)
-        if version != SCHEMA_VERSION:
+            if v in AFTER and version > 0:
+                after.append(AFTER[v])
+        if version != SCHEMA_VERSION and not after:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             changed = True
+    if fts_created and version > 0 and not after:
+        fts.catch_up(conn)
+    if after:
+        for step in after:
+            step(db)
+        with transaction(conn):
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        changed = True
     return changed
 
 
 def rebuild_fts(db: sqlite_utils.Database) -> None:
-    """Rebuild both FTS indexes from their tables.
+    """Rebuild both FTS indexes from their tables (``contents_fts`` with the folded texts:
+    :func:`storage.fts.reindex`, in transactions of 1,000 texts).
 
     ``contents`` is keyed by its hash, so its rowid is implicit; a ``VACUUM`` of a table
     without an INTEGER PRIMARY KEY may renumber rowids (only in practice when rows were
     deleted, which the store never does). Run this after any VACUUM to be safe.
     """
-    for name in FTS:
-        db.execute(f"INSERT INTO [{name}_fts]([{name}_fts]) VALUES('rebuild')")
+    fts.reindex(db.conn)
+    with transaction(db.conn):
+        db.execute("INSERT INTO [articles_fts]([articles_fts]) VALUES('rebuild')")
 
