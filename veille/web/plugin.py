@@ -9,10 +9,20 @@ environment where veille is installed loads it, ``veille serve`` included.
     HTML (``<ins>``/``<del>``, word-level inside a modified paragraph). By default only the
     changed paragraphs, an unchanged run between them shown as ``…``; with ``full`` = 1
     every paragraph of the new version.
+  - ``veille_changes_html(diff)``: the same changed paragraphs from a version's stored
+    ``diff`` (:func:`veille.core.diff.changes_html`): no text is read or compared, so a
+    page of 200 updates costs what reading them costs. NULL for a NULL diff.
   - ``veille_text_html(text)``: a whole text as escaped ``<p>`` paragraphs.
   - ``veille_fts(q)``: a search box string made into an FTS5 MATCH expression, with the
-    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*);
-    whatever does not parse is searched as plain words, so a search never errors.
+    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*),
+    its words folded as the index is (:func:`veille.core.normalize.fold`: a word that
+    matches a topic is found); whatever does not parse is searched as plain words, so a
+    search never errors.
+
+  Every one runs in bounded time (issue 10: one request must not stall Datasette, whose
+  time limit cannot interrupt a Python function): the diff is near-linear with a hard cap
+  (:mod:`veille.core.diff`), inputs longer than :data:`MAX_INPUT` characters are not
+  compared (a note says so), a search string is cut at :data:`MAX_QUERY` characters.
 
 - ``render_cell``:
 
@@ -52,8 +62,18 @@ from datasette.utils.asgi import Response
 CSS_PATH = Path(__file__).resolve().parent / "static" / "veille.css"
 SNIPPET_OPEN, SNIPPET_CLOSE = "\ue000", "\ue001"
 CONTEXT_CHARS = 160  # unchanged lines of a unified diff are cut to this many characters
+MAX_INPUT = 2_000_000  # characters an SQL function takes at most (both texts together)
+MAX_QUERY = 1_000  # characters of a search string
+MAX_LINES = 2_000  # lines of a unified diff shown in a cell
 
 # ----------------------------------------------------------------------------- SQL functions
+
+
+def _too_long(*values) -> markupsafe.Markup | None:
+    n = sum(len(v) for v in values if isinstance(v, (str, bytes)))
+    if n <= MAX_INPUT:
+        return None
+    return markupsafe.Markup('<p class="gap">… {:,} characters: too long to show here …</p>').format(n)
 
 
 def diff_html(old, new, full=0) -> str | None:
@@ -61,7 +81,9 @@ def diff_html(old, new, full=0) -> str | None:
         return None
     from veille.core.diff import diff_texts
 
-    html_out = diff_texts(old or "", new).html
+    if (note := _too_long(old, new)) is not None:
+        return str(note)
+    html_out = diff_texts(str(old or ""), str(new)).html
     if full or not html_out:
         return html_out
     paras = html_out.split("\n")
@@ -78,31 +100,40 @@ def diff_html(old, new, full=0) -> str | None:
     return "\n".join(out)
 
 
+def changes_html(diff) -> str | None:
+    if diff is None:
+        return None
+    from veille.core.diff import changes_html as html_of
+
+    if (note := _too_long(diff)) is not None:
+        return str(note)
+    return html_of(str(diff))
+
+
 def text_html(text) -> str | None:
     if text is None:
         return None
     from veille.core.diff import units
 
-    return "\n".join(f"<p>{html.escape(u)}</p>" for u in units(text))
-
-
-_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+    if (note := _too_long(text)) is not None:
+        return str(note)
+    return "\n".join(f"<p>{html.escape(u)}</p>" for u in units(str(text)))
 
 
 def fts_query(q) -> str:
     """A safe FTS5 MATCH expression for a search box string (see the module docstring)."""
-    q = (q or "").strip()
+    q = str(q or "").strip()[:MAX_QUERY]
     if not q:
         return '""'
-    from veille.topics import QueryError, parse_query
+    from veille.topics import QueryError, parse_query, tokens
 
     try:
         expr = parse_query(q).to_fts5()
-    except QueryError:
+    except (QueryError, RecursionError):
         expr = None
     if expr:
         return expr
-    words = _FTS_WORD.findall(q)
+    words = tokens(q)
     return " ".join(f'"{w}"' for w in words) if words else '""'
 
 
@@ -110,6 +141,7 @@ def fts_query(q) -> str:
 def prepare_connection(conn):
     conn.create_function("veille_diff_html", 2, diff_html, deterministic=True)
     conn.create_function("veille_diff_html", 3, diff_html, deterministic=True)
+    conn.create_function("veille_changes_html", 1, changes_html, deterministic=True)
     conn.create_function("veille_text_html", 1, text_html, deterministic=True)
     conn.create_function("veille_fts", 1, fts_query, deterministic=True)
 
@@ -133,7 +165,9 @@ def _cut(line: str) -> str:
 
 def render_unified(diff: str) -> markupsafe.Markup:
     lines = []
-    for line in diff.split("\n"):
+    all_lines = diff.split("\n", MAX_LINES)
+    more = len(all_lines) > MAX_LINES
+    for line in all_lines[:MAX_LINES]:
         esc = markupsafe.escape
         if line.startswith(("+++", "---")):
             lines.append(f'<span class="vd-file">{esc(line)}</span>')
@@ -145,6 +179,8 @@ def render_unified(diff: str) -> markupsafe.Markup:
             lines.append(f'<del class="vd-del">{esc(line)}</del>')
         else:
             lines.append(f'<span class="vd-ctx">{esc(_cut(line))}</span>')
+    if more:
+        lines.append(f'<span class="vd-hunk">… (more lines: see the versions row\'s JSON)</span>')
     return markupsafe.Markup('<pre class="veille-diff">{}</pre>'.format("\n".join(lines)))
 
 
