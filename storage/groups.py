@@ -56,15 +56,20 @@ def headline_keys(conn: sqlite3.Connection, article_ids: Iterable[int]) -> set[s
 def refresh(conn: sqlite3.Connection, texts: Iterable[str | None] = (),
             headlines: Iterable[str | None] = ()) -> None:
     """Recompute the groups of these content hashes and headline keys (in the caller's
-    transaction): a group of fewer than 2 URLs (or, for a headline, of one text) has no row."""
+    transaction): a group of fewer than 2 URLs (or, for a headline, of one text) has no row.
+    A key may be given that cannot be a group (the caller need not know): it costs one
+    index probe."""
     for how, keys, sql in (("same text", texts, _TEXT_GROUPS),
                            ("same headline", headlines, _HEADLINE_GROUPS)):
         keys = sorted({k for k in keys if k is not None})
         for i in range(0, len(keys), _CHUNK):
             chunk = keys[i:i + _CHUNK]
             marks = ", ".join("?" * len(chunk))
-            conn.execute(f"DELETE FROM same_story_groups WHERE how = ? AND key IN ({marks})",
-                         [how, *chunk])
+            had = [r[0] for r in conn.execute(
+                f"SELECT id FROM same_story_groups WHERE how = ? AND key IN ({marks})", [how, *chunk])]
+            if had:
+                conn.execute(f"DELETE FROM same_story_groups WHERE id IN ({', '.join('?' * len(had))})",
+                             had)
             conn.execute(sql.format(where=f"IN ({marks})"), chunk)
 
 

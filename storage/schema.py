@@ -338,10 +338,12 @@ FTS: dict[str, list[str]] = {
 }
 
 # sqlite-utils' update trigger re-indexes a row on ANY update; articles are updated on every
-# re-fetch (last_seen), so re-index only when an indexed column changes. Same trigger name,
-# so sqlite-utils still recognises the FTS set-up as "with triggers".
+# re-fetch (last_seen), so re-index only when an indexed column changes: a new version sets
+# title and headline, mostly to the values they had (WHEN). Same trigger name, so
+# sqlite-utils still recognises the FTS set-up as "with triggers".
 _ARTICLES_AU = """
-CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles] BEGIN
+CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles]
+WHEN old.[title] IS NOT new.[title] OR old.[headline] IS NOT new.[headline] BEGIN
   INSERT INTO [articles_fts] ([articles_fts], rowid, [title], [headline])
     VALUES('delete', old.rowid, old.[title], old.[headline]);
   INSERT INTO [articles_fts] (rowid, [title], [headline])
@@ -484,7 +486,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
         au = conn.execute(
             "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='articles_au'"
         ).fetchone()
-        if au is None or "UPDATE OF" not in au[0]:
+        if au is None or "UPDATE OF" not in au[0] or "WHEN" not in au[0]:
             conn.execute("DROP TRIGGER IF EXISTS [articles_au]")
             conn.execute(_ARTICLES_AU)
             changed = True

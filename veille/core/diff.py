@@ -72,6 +72,8 @@ def _units_of(parts: textformat.TextParts, with_date: bool) -> list[str]:
     title = f"{parts.title} (date {parts.date})" if with_date else parts.title
     head = " ".join(x for x in (parts.headline, parts.dateline) if x)
     out = [title, head, parts.caption, *parts.paragraphs]
+    if textformat.is_clean(out):  # a text write() made: no unit to clean
+        return [u for u in out if u]
     return [u for u in (textformat.clean(x) for x in out) if u]
 
 
@@ -83,7 +85,9 @@ def units(text: str, *, with_date: bool = False) -> list[str]:
     """The units of ``text``: title, headline block, caption, paragraphs (or its blank-line
     separated blocks, white space collapsed, if it is not in the article format)."""
     p = _parts(text)
-    return _units_of(p, with_date) if p is not None else _fallback(text)
+    if p is None:
+        return _fallback(text)
+    return _units_of(p, with_date)
 
 
 def _pair_units(old: str, new: str) -> tuple[list[str], list[str]]:

@@ -70,6 +70,37 @@ def _fold_match(m: re.Match) -> str:
     return _fold_char(m.group())
 
 
+def _fold_slow(text: str) -> str:
+    # casefold can produce new decomposable characters or marks (İ -> i + U+0307)
+    s = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    s = _LATIN_MARKS.sub("", s)
+    if not s.isascii():  # other scripts' marks, ligatures, punctuation, invisible characters
+        s = _NON_ASCII.sub(_fold_match, s)
+    return s.replace("_", " ") if "_" in s else s
+
+
+# The fast path of most texts in Latin scripts (~20x faster than NFKD and a regex): the few
+# characters outside Latin-1 that news texts use are replaced first, then every Latin-1
+# character is folded by one ``bytes.translate``. Both tables are built from _fold_slow,
+# character by character, so the two paths agree (tests/unit/test_normalize.py).
+_COMMON = ("\u2019\u2018\u201c\u201d\u201e\u2039\u203a\u2013\u2014\u2026\u2022\u00b7\u20ac"
+           "\u0153\u0152\u2032\u2033\u202f\u2009\u200a\u2002\u2003\u2011\u2010\u2212"
+           + INVISIBLE + "\u00df\u00e6\u00c6\u0131\u0130\u0178")
+_PRE = [(c, _fold_slow(c)) for c in _COMMON]
+_LATIN1 = bytearray(range(256))
+_DELETE = bytearray()
+_BAIL = []  # Latin-1 characters whose fold is not one Latin-1 character (nor nothing)
+for _b in range(256):
+    _f = _fold_slow(chr(_b))
+    if _f == "":
+        _DELETE.append(_b)
+    elif len(_f) == 1 and ord(_f) < 256:
+        _LATIN1[_b] = ord(_f)
+    elif chr(_b) not in _COMMON:
+        _BAIL.append(chr(_b))
+_LATIN1, _DELETE, _BAIL = bytes(_LATIN1), bytes(_DELETE), tuple(_BAIL)
+
+
 def fold(text: str) -> str:
     """``text`` as words are compared (see the module docstring): casefolded, accents,
     ligatures and invisible characters folded, every non-ASCII character that is not a
@@ -77,12 +108,17 @@ def fold(text: str) -> str:
     if text.isascii():
         s = text.lower()
         return s.replace("_", " ") if "_" in s else s
-    # casefold can produce new decomposable characters or marks (İ -> i + U+0307)
-    s = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    s = _LATIN_MARKS.sub("", s)
-    if not s.isascii():  # other scripts' marks, ligatures, punctuation, invisible characters
-        s = _NON_ASCII.sub(_fold_match, s)
-    return s.replace("_", " ") if "_" in s else s
+    s = text
+    for c, r in _PRE:
+        if c in s:
+            s = s.replace(c, r)
+    try:
+        raw = s.encode("latin-1")
+    except UnicodeEncodeError:  # other scripts, marks: the general path
+        return _fold_slow(text)
+    if any(c in s for c in _BAIL):
+        return _fold_slow(text)
+    return raw.translate(_LATIN1, _DELETE).decode("latin-1")
 
 
 def normalize(text: str) -> str:

@@ -145,9 +145,14 @@ class _Index:
     def add_many(self, items: list[tuple[str, np.ndarray, str | None]]) -> None:
         items = [it for it in items if it[0] not in self.sigs]
         for (h, sig, first_seen), bands in zip(items, self.lsh.band_keys([it[1] for it in items])):
-            self.lsh.add(h, bands)
-            self.sigs[h] = sig
-            self.order.append((first_seen or "", h))
+            self.add(h, sig, first_seen, bands)
+
+    def add(self, h: str, sig: np.ndarray, first_seen: str | None, bands: tuple[int, ...]) -> None:
+        if h in self.sigs:
+            return
+        self.lsh.add(h, bands)
+        self.sigs[h] = sig
+        self.order.append((first_seen or "", h))
 
     def trim(self, cutoff: str, max_texts: int) -> None:
         while self.order and (len(self.order) > max_texts or self.order[0][0] < cutoff):
@@ -312,7 +317,7 @@ def _assign(conn, texts: list[_Text], index: _Index, crawl_id: int | None) -> di
         if t.body_hash is not None:
             by_body.setdefault(t.body_hash, (story, t.hash))
         if t.sig is not None:
-            index.add_many([(t.hash, t.sig, t.first_seen)])
+            index.add(t.hash, t.sig, t.first_seen, band_of[t.hash])
         linked[t.hash] = (story, how)
         touched.add(story)
     rows.insert_stories(conn, new_stories)
