@@ -41,7 +41,8 @@ environment where veille is installed loads it, ``veille serve`` included.
     ``2026-11-27 17:13`` (the full value in the tooltip).
 
 - ``extra_css_urls`` + ``register_routes``: ``/-/veille.css`` (green/red, layout of the
-  cells). ``menu_links``: the main queries in Datasette's menu.
+  cells). ``menu_links``: the main queries in Datasette's menu (and the dashboard when
+  arbitrary SQL is allowed: it runs its charts that way).
 - ``register_facet_classes``: a ``month`` facet (``_facet_month=published``, or
   ``{month: published}`` in metadata) grouping ISO dates by ``YYYY-MM``; choosing a month
   filters with ``column__startswith=YYYY-MM``.
@@ -268,20 +269,27 @@ def register_routes():
 
 
 @hookimpl
-def menu_links(datasette):
+def menu_links(datasette, actor):
     from veille.web import DB_NAME
 
     if DB_NAME not in datasette.databases:
         return []
     q = lambda name: datasette.urls.query(DB_NAME, name)  # noqa: E731
-    return [
+    links = [
         {"href": q("latest_flags"), "label": "Latest flags"},
         {"href": q("new_today"), "label": "New today"},
         {"href": q("updated_articles"), "label": "Updated articles"},
         {"href": q("search"), "label": "Search"},
         {"href": q("crawl_health"), "label": "Crawl health"},
-        {"href": datasette.urls.path("/-/dashboards/veille"), "label": "Dashboard"},
     ]
+
+    async def inner():
+        # the dashboard runs its charts as arbitrary SQL: no link when SQL is off
+        if await datasette.permission_allowed(actor, "execute-sql", resource=DB_NAME, default=True):
+            links.append({"href": datasette.urls.path("/-/dashboards/veille"), "label": "Dashboard"})
+        return links
+
+    return inner
 
 
 # ----------------------------------------------------------------------------- month facet
