@@ -23,7 +23,7 @@ __all__ = ["texts_to_link", "recent_signatures", "signatures_after", "last_rowid
            "first_carrier", "insert_story", "insert_story_text", "relink_crawl", "relink_all",
            "story_ids", "recount", "linked_among", "stories_of_bodies", "previous_hashes",
            "links_of", "first_carriers", "next_story_id", "insert_stories", "insert_story_texts",
-           "unsigned_recent", "texts_of", "set_signatures"]
+           "unsigned_recent", "texts_of", "set_signatures", "drop_old_signatures"]
 
 _CHUNK = 500
 
@@ -212,6 +212,15 @@ def texts_of(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, str]:
 def set_signatures(conn: sqlite3.Connection, rows: list[tuple[bytes, str]]) -> None:
     """``UPDATE story_texts SET minhash = ? WHERE hash = ?`` for each ``(blob, hash)``."""
     conn.executemany("UPDATE story_texts SET minhash = ? WHERE hash = ?", rows)
+
+
+def drop_old_signatures(conn: sqlite3.Connection, cutoff: str) -> int:
+    """Forget the signatures of the texts first seen before ``cutoff`` (they left the window
+    the LSH index covers; one is computed again from its text if ever needed); how many.
+    Each call touches only the texts that left the window since the last one (the index on
+    ``first_seen``)."""
+    return conn.execute("UPDATE story_texts SET minhash = NULL WHERE first_seen < ?"
+                        " AND minhash IS NOT NULL", (cutoff,)).rowcount
 
 
 def story_ids(conn: sqlite3.Connection) -> set[int]:

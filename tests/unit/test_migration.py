@@ -27,6 +27,12 @@ FIXTURE = Path(__file__).resolve().parents[1] / "data" / "store_v1.db"
 def old_store(tmp_path):
     path = tmp_path / "old.db"
     shutil.copy(FIXTURE, path)
+    # as if it had been written yesterday: its texts are in the stories' window (30 days)
+    con = sqlite3.connect(path)
+    for table in ("contents", "story_texts", "articles"):
+        con.execute(f"UPDATE {table} SET first_seen = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
+    con.commit()
+    con.close()
     reset_cache()
     yield path
     reset_cache()

@@ -24,10 +24,12 @@ How a new text is linked, first rule that applies:
 
 ``similarity`` is the estimated Jaccard with ``matched_hash`` (1.0 for ``exact``).
 
-The MinHash signature of each text is stored (``story_texts.minhash``, 128 × uint16), so
-the LSH index is rebuilt from the database in a new process: the texts first seen in the
-last :data:`WINDOW_DAYS` days, :data:`WINDOW_TEXTS` at most (memory stays bounded: ~0.5 KB
-a text). In a long-running process the index is kept between calls (per database file),
+The MinHash signature of each text of the window is stored (``story_texts.minhash``,
+128 × uint16), so the LSH index is rebuilt from the database in a new process: the texts
+first seen in the last :data:`WINDOW_DAYS` days, :data:`WINDOW_TEXTS` at most (memory stays
+bounded: ~0.5 KB a text). A text that leaves the window loses its stored signature (bytes
+per version, issue 14); the rare rule that needs one later (``version``'s similarity)
+computes it from the text. In a long-running process the index is kept between calls (per database file),
 caught up with the rows other processes linked, and trimmed to the same window. Texts of
 the window whose signature is missing or of the previous scheme (a store made before
 issue 14: 128 × uint32) get theirs computed when the index is loaded.
@@ -245,6 +247,7 @@ def link_stories(store, crawl_id: int | None = None, *, window_days: float = WIN
                 _sign_window(conn, cutoff, max_texts)
             with transaction(conn):
                 index.sync(conn, cutoff, max_texts)
+                rows.drop_old_signatures(conn, cutoff)
                 linked = _assign(conn, analysed, index, crawl_id)
                 index.high = max(index.high, rows.last_rowid(conn))
         except BaseException:
