@@ -43,8 +43,6 @@ _DATE_LINE = re.compile(r" date (\d{4}-\d{2}) (.*)\Z", re.S)
 # becomes one ASCII space. ``str.split()`` with no argument splits on exactly the
 # characters for which ``str.isspace()`` is true, which covers all of these.
 _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
-_ODD_ASCII = "\t\x0b\x0c\x1c\x1d\x1e\x1f"
-_ODD = _ODD_ASCII + "".join(c for c in map(chr, range(0x80, 0x3001)) if c.isspace()) + INVISIBLE
 
 
 def clean(text: str | None) -> str:
@@ -52,7 +50,7 @@ def clean(text: str | None) -> str:
     space and strip the ends."""
     if not text:
         return ""
-    if not text.isascii() and any(c in text for c in INVISIBLE):  # str.find: fast
+    if not text.isprintable() and any(c in text for c in INVISIBLE):  # str.find: fast
         text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
 
@@ -60,12 +58,13 @@ def clean(text: str | None) -> str:
 def is_clean(parts: list[str]) -> bool:
     """True when :func:`clean` leaves every one of ``parts`` as it is (the blocks and
     paragraphs of a text :func:`write` made): callers may then skip cleaning them one by
-    one. A join and a few ``str.find``, no regex."""
-    joined = "\x00".join(parts)
-    if "  " in joined or " \x00" in joined or "\x00 " in joined or "\n" in joined \
-            or joined.startswith(" ") or joined.endswith(" "):
-        return False
-    return not any(c in joined for c in (_ODD_ASCII if joined.isascii() else _ODD))
+    one. ``str.isprintable`` rules out every white space but the ASCII space and every
+    invisible format character (categories Z and C); the rest is a few ``str.find``.
+    False does not mean a part needs cleaning (a bidi mark is not printable)."""
+    for p in parts:
+        if p and (p[0] == " " or p[-1] == " " or "  " in p or not p.isprintable()):
+            return False
+    return True
 
 
 @dataclass

@@ -267,6 +267,13 @@ def _assign(conn, texts: list[_Text], index: _Index, crawl_id: int | None) -> di
     previous = rows.previous_hashes(conn, hashes)
     prev_links = rows.links_of(conn, {p for ps in previous.values() for p in ps})
     carriers = rows.first_carriers(conn, hashes)
+    # the signatures the "version" rule may compare with: stored ones, or (outside the
+    # window, or of the previous scheme) computed from the texts, all at once
+    prev_sigs = {p: sig for p, (_, blob) in prev_links.items() if (sig := from_blob(blob)) is not None}
+    missing = {p for t in texts if t.sig is not None for p in previous.get(t.hash, ())
+               if p in prev_links and p not in prev_sigs}
+    if missing:
+        prev_sigs.update(_signatures_of(rows.texts_of(conn, missing)))
     bands = index.lsh.band_keys([t.sig for t in texts if t.sig is not None])
     band_of = dict(zip([t.hash for t in texts if t.sig is not None], bands))
     next_id = rows.next_story_id(conn)
@@ -299,10 +306,7 @@ def _assign(conn, texts: list[_Text], index: _Index, crawl_id: int | None) -> di
                 if found is not None:
                     story, matched, how = found, prev, "version"
                     if t.sig is not None:
-                        other = sig_of_hash[prev] if prev in sig_of_hash else \
-                            from_blob(prev_links[prev][1]) if prev in prev_links else None
-                        if other is None:  # none stored, or of the previous scheme
-                            other = _signatures_of(rows.texts_of(conn, [prev])).get(prev)
+                        other = sig_of_hash[prev] if prev in sig_of_hash else prev_sigs.get(prev)
                         if other is not None:
                             sim = round(similarity(t.sig, other), 4)
                     break
