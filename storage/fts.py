@@ -1,5 +1,6 @@
-"""The full-text index of the texts: ``contents_fts`` holds :func:`veille.core.normalize.fold`
-of each text, so that search finds what topic matching finds (issue 10, point 3).
+"""The full-text indexes: ``contents_fts`` holds :func:`veille.core.normalize.fold` of each
+text, so that search finds what topic matching finds (issue 10, point 3); ``articles_fts``
+the titles and headlines (:func:`index_titles`).
 
     index(conn, [(rowid, text), ...])     # in the caller's transaction: new contents rows
     index_folded(conn, [(rowid, folded)])  # the same, folded beforehand (outside the lock)
@@ -36,7 +37,8 @@ from veille.core.normalize import fold
 
 from .db import transaction
 
-__all__ = ["index", "index_folded", "catch_up", "reindex", "missing_count", "TABLE", "CHUNK"]
+__all__ = ["index", "index_folded", "index_titles", "catch_up", "reindex", "missing_count",
+           "TABLE", "CHUNK"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,18 @@ _SQL_MISSING = (
 def index_folded(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
     """Add ``(contents rowid, folded text)`` rows to the index (in the caller's transaction)."""
     conn.executemany(_SQL_INSERT, rows)
+
+
+def index_titles(conn: sqlite3.Connection, changes: dict[int, tuple[tuple | None, tuple]]) -> None:
+    """``articles_fts``: ``{article id: ((title, headline) indexed before or None, (title,
+    headline) now)}``, in the caller's transaction (external content: the old values must
+    be the indexed ones to take them out)."""
+    conn.executemany("INSERT INTO articles_fts (articles_fts, rowid, title, headline)"
+                     " VALUES ('delete', ?, ?, ?)",
+                     [(aid, *old) for aid, (old, new) in changes.items()
+                      if old is not None and old != new])
+    conn.executemany("INSERT INTO articles_fts (rowid, title, headline) VALUES (?, ?, ?)",
+                     [(aid, *new) for aid, (old, new) in changes.items() if old != new])
 
 
 def index(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:

@@ -116,6 +116,9 @@ def test_it_goes_on_working(old_store):
         assert {r[0] for r in store.conn.execute(
             "SELECT length(minhash) FROM story_texts WHERE minhash IS NOT NULL")} == {256}
         assert {f["topic"] for f in flags} == {"otan", "securite"}
+        store.conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+        assert {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")} \
+            == {"articles_ad"}
         # a new topic finds the old texts that hid its word
         got = backfill(store, Topic("secu", "sécurité"))
         assert {r["article_id"] for r in got} >= {store.article("https://a.test/0.html")["id"]}
