@@ -117,6 +117,7 @@ def test_it_goes_on_working(old_store):
             "SELECT length(minhash) FROM story_texts WHERE minhash IS NOT NULL")} == {256}
         assert {f["topic"] for f in flags} == {"otan", "securite"}
         store.conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+        store.conn.commit()
         assert {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")} \
             == {"articles_ad"}
         # a new topic finds the old texts that hid its word

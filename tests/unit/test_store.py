@@ -620,5 +620,7 @@ def test_same_story_groups_follow_every_batch(store):
                                       " FROM same_story_groups").fetchall())
         assert have == want, b
         # the titles' full-text index, written a batch at a time, matches the articles
-        store.conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+        check = sqlite3.connect(store.path)
+        check.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
+        check.close()
     assert any(g[0] == "same headline" for g in want) and any(g[0] == "same text" for g in want)
