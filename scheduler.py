@@ -20,4 +20,6 @@ from veille.schedule.cli import main  # noqa: E402
 from veille.schedule.due import first_run, is_due  # noqa: E402, F401 (tests use them from here)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from veille.cli.errors import guarded  # every error a one-line message
+
+    sys.exit(guarded(main, sys.argv[1:], "scheduler.py"))

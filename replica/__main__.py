@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m replica", description=__doc__)
+def main(argv: list[str] | None = None, prog: str = "python -m replica") -> int:
+    ap = argparse.ArgumentParser(prog=prog, description=(
+        "Replica sites for tests and the demo: generate one, serve it on 127.0.0.1 (ETag, "
+        "Last-Modified, 304s, a fault map), edit or add articles between two crawls."))
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     g = sub.add_parser("generate", help="write a replica aBamako site into OUT")
@@ -53,9 +56,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         from replica.httpd import run_server
 
-        run_server(args.dir, host=args.host, port=args.port, fault_files=args.faults,
-                   hit_log=args.hit_log, gzip=args.gzip, rewrite_base=not args.no_rewrite,
-                   watch_stdin=args.watch_stdin)
+        try:
+            run_server(args.dir, host=args.host, port=args.port, fault_files=args.faults,
+                       hit_log=args.hit_log, gzip=args.gzip, rewrite_base=not args.no_rewrite,
+                       watch_stdin=args.watch_stdin)
+        except OSError as exc:  # a busy port, an address that is not this machine's
+            if exc.errno == errno.EADDRINUSE:
+                print(f"{prog} serve: port {args.port} on {args.host} is already in use"
+                      " (another server? give --port, or --port 0 for a free one)", file=sys.stderr)
+            else:
+                print(f"{prog} serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                      file=sys.stderr)
+            return 1
         return 0
     if args.cmd == "edit":
         from replica.edits import edit_articles

@@ -4,7 +4,7 @@ The real news.abamako.com cannot be reached from the project's machines, so test
 benchmarks and demos run against a replica that this module writes into a folder and
 ``replica.server`` serves on 127.0.0.1 (pages: :mod:`replica.pages.abamako`; edits and
 additions: :mod:`replica.edits`, re-exported here). What the markup follows is in
-``shared/docs/sources.md`` (known parts kept, guessed parts varied).
+``docs/sources.md`` (known parts kept, guessed parts varied).
 
 Layout of a generated folder (URL path -> file)::
 

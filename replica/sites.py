@@ -12,7 +12,7 @@ for each article its path and its expected text in the text format
 (``veille.core.textformat.write``): ``<headline> - <site>`` on line 1, the date line as the
 page shows it, the photo caption, the body paragraphs.
 
-Sites (``SITES``), following ../shared/docs/sources.md ("Other Sahel sources"):
+Sites (``SITES``), following docs/sources.md ("Other Sahel sources"):
 
 - ``maliweb``: WordPress with the tagDiv theme; ``/feed`` (RSS, the 10 newest),
   ``/category/<slug>[/page/N]`` listings (``h3.entry-title a``, 4 to a page), articles

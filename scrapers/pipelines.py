@@ -72,6 +72,8 @@ class StorePipeline:
             getattr(spider, "source", spider.name), spider=spider.name, args=spider_args(spider)
         )
         logger.info("veille: crawl %s into %s", self.crawl_id, self.store.path)
+        self.stats.set_value("veille/crawl_id", self.crawl_id)
+        self.stats.set_value("veille/db", str(self.store.path))
 
     def process_item(self, item, spider=None):
         if isinstance(item, ArticleItem):
@@ -123,10 +125,21 @@ class StorePipeline:
             self.flush()
             if reason == "finished" and self.pages:
                 self.store.save_pages(getattr(spider, "source", None) or self.crawler.spider.name, self.pages)
+            self.store.record_discovery(self.crawl_id, links_found(self.stats.get_stats()),
+                                        sum(1 for p in self.pages if p.get("status") == 304))
         finally:
             self.store.finish_crawl(self.crawl_id, status=crawl_status(reason), reason=reason)
             self.store.close()
             self.store = None
+
+
+LINK_STATS = ("veille/feed_links", "veille/listing_links", "veille/sitemap_links", "veille/ids_links")
+
+
+def links_found(stats: dict) -> int:
+    """The article links a crawl's discovery gave (feeds, listings, sitemaps, id walks),
+    known ones included, from its Scrapy stats."""
+    return sum(int(stats.get(k) or 0) for k in LINK_STATS)
 
 
 def revisit_settings(settings) -> dict:

@@ -53,6 +53,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.SiteOffsiteMiddleware": 50,
     # Sees 3xx responses before RedirectMiddleware (600) and drops off-site redirects.
     "scrapers.middlewares.OffsiteRedirectMiddleware": 610,
+    # Scrapy's, with a body its Content-Encoding cannot decode recorded as bad-encoding.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "scrapers.middlewares.VeilleHttpCompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "scrapers.middlewares.VeilleUserAgentMiddleware": 500,
 }
@@ -65,9 +68,16 @@ ADDONS = {"scrapers.distributed.addon.DistributedAddon": 0}
 
 # --- speed and quiet ------------------------------------------------------------------
 # Scrapy re-reads each generator callback's source to warn about `return value`:
-# ~0.4 ms per response (see ../shared/docs/measured.md).
+# ~0.4 ms per response (bench/crawl_breakdown.py).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- veille's end of crawl and command line ------------------------------------------------
+# The last line of a crawl's log: what landed in the store (scrapers/summary.py).
+EXTENSIONS = {"scrapers.summary.CrawlSummary": 900}
+# `scrapy crawl` refuses a bad -a value or an unknown spider in one line (exit 2) instead
+# of an asyncio traceback (scrapers/commands/crawl.py).
+COMMANDS_MODULE = "scrapers.commands"

@@ -31,7 +31,7 @@ from veille.core.errors import InvalidInput, NoSuchCrawl
 
 from .db import transaction
 
-__all__ = ["start", "finish", "reap_dead", "reap", "check", "save_skips", "pid_alive",
+__all__ = ["start", "finish", "reap_dead", "reap", "check", "save_skips", "set_discovery", "pid_alive",
            "running", "last_id", "started_by", "of_run", "last_started", "SKIP_KINDS"]
 
 SKIP_KINDS = ("skipped", "failed")
@@ -114,6 +114,16 @@ def finish(conn: sqlite3.Connection, crawl_id: int, status: str = "finished",
         )
         if cur.rowcount != 1:
             raise NoSuchCrawl(f"no crawl {crawl_id}")
+
+
+def set_discovery(conn: sqlite3.Connection, crawl_id: int, links_found: int,
+                  pages_not_modified: int) -> None:
+    """Record how the crawl's discovery went (its own transaction): the article links its
+    feeds, listings, sitemaps and id walks gave, and how many of those pages answered 304.
+    Source health tells a quiet re-crawl (nothing changed, nothing due) from a broken one."""
+    with transaction(conn):
+        conn.execute("UPDATE crawls SET links_found = ?, pages_not_modified = ? WHERE id = ?",
+                     (int(links_found), int(pages_not_modified), crawl_id))
 
 
 def save_skips(conn: sqlite3.Connection, crawl_id: int, skips: list[Mapping]) -> int:

@@ -15,7 +15,11 @@ published, rubric, publisher, canonical_url, method, first_seen, last_seen, cont
 duplicate_of, versions_count, text``.
 
 ``source`` restricts to one source. Files already in ``out_dir`` with the same names are
-overwritten; other files are left alone. Nothing is written outside ``out_dir``.
+replaced; other files are left alone. Nothing is written outside ``out_dir``: a name that
+is a symbolic link leading outside is refused before anything is written, and every file
+is written to a temporary file in ``out_dir`` then renamed over its name, so a hard link
+(or any link) already there is replaced, never written through, and an interrupted
+export leaves no half-written file under an export's name.
 
 Command line: ``python -m storage.export OUT_DIR [--format text|jsonl] [--source S] [--db PATH]``.
 """
@@ -25,11 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sqlite3
 import sys
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
-from veille.core.errors import ExportError
+from veille.core.errors import ExportError, NotAStore, StoreError
 
 from .db import connect_readonly
 from .paths import resolve_db_path
@@ -105,8 +112,7 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
             if not _inside(base, target):
                 raise ExportError(f"refusing to write outside {base}: articles.jsonl is a link "
                                  f"to {target.resolve()}")
-            with os.fdopen(_open_nofollow(target), "w", encoding="utf-8", newline="\n") as f:
-                return _write_jsonl(conn.execute(sql, params), f)
+            return _replace(target, lambda f: _write_jsonl(conn.execute(sql, params), f), text=True)
         count_sql = "SELECT count(*) FROM articles a " + where
         total = conn.execute(count_sql, params).fetchone()[0]
         width = max(3, len(str(total - 1)))
@@ -121,7 +127,8 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
                                  f"{target.resolve()}")
         n = 0
         for row, name in zip(conn.execute(sql, params), names):
-            _write_new(base / name, row[16].encode("utf-8"))
+            data = row[16].encode("utf-8")
+            _replace(base / name, lambda f: f.write(data))  # noqa: B023 - called at once
             n += 1
         return n
     finally:
@@ -131,21 +138,26 @@ def export(store_or_path, out_dir, fmt: str = "text", source: str | None = None)
             conn.close()
 
 
-def _open_nofollow(target: Path) -> int:
-    """Open ``target`` for writing without following a symbolic link (one made after the
-    check would otherwise still lead outside the folder)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+def _replace(target: Path, write: Callable, text: bool = False):
+    """Write ``target`` as a new file and return what ``write`` returns: ``write(f)`` fills
+    a temporary file created next to it (``O_EXCL | O_NOFOLLOW``: a file nobody else has;
+    UTF-8 text with ``\\n`` line ends if ``text``, else bytes), which is then renamed over
+    ``target``. Whatever ``target`` was (a hard link, a symbolic link) is replaced, never
+    written through. An error leaves ``target`` as it was and no temporary file."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    mode = {"mode": "w", "encoding": "utf-8", "newline": "\n"} if text else {"mode": "wb"}
     try:
-        return os.open(target, flags, 0o666)
-    except OSError as exc:
-        if target.is_symlink():
-            raise ExportError(f"refusing to write through the link {target}") from exc
+        with os.fdopen(os.open(tmp, flags, 0o666), **mode) as f:  # 0o666 less the umask
+            result = write(f)
+        os.replace(tmp, target)
+        return result
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
-
-
-def _write_new(target: Path, data: bytes) -> None:
-    with os.fdopen(_open_nofollow(target), "wb") as f:
-        f.write(data)
 
 
 def _write_jsonl(rows, f) -> int:
@@ -165,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", "-s")
     p.add_argument("--db", help="database path (default: $VEILLE_DB or data/veille.db)")
     a = p.parse_args(argv)
-    n = export(a.db, a.out_dir, a.fmt, a.source)
+    try:
+        n = export(a.db, a.out_dir, a.fmt, a.source)
+    except StoreError as exc:  # no store, not a veille store, a refused path
+        print(f"python -m storage.export: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, (NotAStore, ExportError)) else 1
     if a.out_dir != "-":
         print(f"{n} articles exported to {a.out_dir}", file=sys.stderr)
     return 0

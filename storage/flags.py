@@ -24,14 +24,15 @@ from .db import transaction
 
 __all__ = ["FLAG_COLUMNS", "sync_topics", "crawl_versions", "current_texts", "flagged",
            "flagged_hashes", "first_flag_of_story", "first_flag_of_text", "insert_flag",
-           "mark_flagged", "pending_crawls", "list_flags", "fts_candidates", "texts_by_rowid"]
+           "mark_flagged", "pending_crawls", "list_flags", "count_flags", "topic_names",
+           "fts_candidates", "texts_by_rowid"]
 
 FLAG_COLUMNS = ("id", "topic", "article_id", "content_hash", "kind", "crawl_id", "created_at",
-                "terms", "in_change", "story_id", "duplicate_of_flag")
+                "terms", "in_change", "story_id", "duplicate_of_flag", "backfill")
 
 _SQL_INSERT_FLAG = (
     "INSERT OR IGNORE INTO flags (topic, article_id, content_hash, kind, crawl_id, created_at,"
-    " terms, in_change, story_id, duplicate_of_flag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " terms, in_change, story_id, duplicate_of_flag, backfill) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # the first flag of a topic for a story from another article (its root if itself a copy)
 _SQL_FIRST_OF_STORY = (
@@ -179,12 +180,9 @@ def insert_flag(conn: sqlite3.Connection, row: tuple) -> int | None:
     return cur.lastrowid if cur.rowcount == 1 else None
 
 
-def list_flags(conn: sqlite3.Connection, *, topic: str | None = None, since: str | None = None,
-               crawl_ids: Iterable[int] | None = None, limit: int | None = None) -> list[dict]:
-    """Flag rows (dicts of :data:`FLAG_COLUMNS`), newest first: of ``topic``, created at or
-    after ``since`` (compared as text), of those crawls, ``limit`` at most."""
-    sql = f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags WHERE 1"
-    params: list = []
+def _where(topic: str | None, since: str | None, crawl_ids: Iterable[int] | None,
+           backfill: bool | None) -> tuple[str, list]:
+    sql, params = " WHERE 1", []
     if topic is not None:
         sql += " AND topic = ?"
         params.append(topic)
@@ -195,8 +193,44 @@ def list_flags(conn: sqlite3.Connection, *, topic: str | None = None, since: str
         ids = [int(c) for c in crawl_ids]
         sql += f" AND crawl_id IN ({', '.join('?' * len(ids))})" if ids else " AND 0"
         params.extend(ids)
-    sql += " ORDER BY id DESC"
+    if backfill is not None:
+        sql += " AND backfill = ?" if backfill else " AND coalesce(backfill, 0) = 0"
+        if backfill:
+            params.append(1)
+    return sql, params
+
+
+def list_flags(conn: sqlite3.Connection, *, topic: str | None = None, since: str | None = None,
+               crawl_ids: Iterable[int] | None = None, limit: int | None = None,
+               backfill: bool | None = None) -> list[dict]:
+    """Flag rows (dicts of :data:`FLAG_COLUMNS`), newest first: of ``topic``, created at or
+    after ``since`` (compared as text), of those crawls, ``limit`` at most; ``backfill``
+    True: only those of ``veille topics backfill``, False: none of them, None: all."""
+    where, params = _where(topic, since, crawl_ids, backfill)
+    sql = f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags{where} ORDER BY id DESC"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
     return [dict(zip(FLAG_COLUMNS, r)) for r in conn.execute(sql, params)]
+
+
+def count_flags(conn: sqlite3.Connection, *, topic: str | None = None, since: str | None = None,
+                backfill: bool | None = None) -> dict[str, dict[str, int]]:
+    """What :func:`list_flags` would give without a limit, counted: topic -> {kind: flags,
+    ``"repeats"``: those repeating an earlier flag of the story (``duplicate_of_flag``)}."""
+    where, params = _where(topic, since, None, backfill)
+    out: dict[str, dict[str, int]] = {}
+    for name, kind, repeat, n in conn.execute(
+            "SELECT topic, kind, duplicate_of_flag IS NOT NULL, count(*) FROM flags"
+            f"{where} GROUP BY 1, 2, 3", params):
+        counts = out.setdefault(name, {})
+        key = "repeats" if repeat else kind
+        counts[key] = counts.get(key, 0) + n
+    return out
+
+
+def topic_names(conn: sqlite3.Connection) -> list[str]:
+    """Every topic the store knows: those of the ``topics`` table (the config's, as last
+    mirrored) and those that have flags (a topic removed from the config keeps them)."""
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM topics UNION SELECT DISTINCT topic FROM flags ORDER BY 1")]

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 
 __all__ = ["CRAWL_COUNTS", "CRAWL_KEYS", "crawl_row", "last_ended_crawl", "skip_reasons",
            "method_pages", "baseline_crawls", "articles_by_id", "also_at", "flag_origins",
-           "store_counts", "last_crawls", "skips_by_reason", "latest_articles"]
+           "store_counts", "last_crawls", "skips_by_reason", "latest_articles", "source_names"]
 
 CRAWL_COUNTS = ("fetched", "new", "updated", "unchanged", "duplicate", "skipped", "failed",
-                "not_modified")
+                "not_modified", "links_found", "pages_not_modified")
 CRAWL_KEYS = ("id", "source", "status", "finish_reason", "started_at", "finished_at",
               *CRAWL_COUNTS, "flagged_at")
 
@@ -141,6 +141,12 @@ def last_crawls(conn: sqlite3.Connection, n: int = 5) -> list[tuple]:
 def skips_by_reason(conn: sqlite3.Connection) -> list[tuple[str, int]]:
     """``(reason, pages)`` of every skip, the most frequent first."""
     return conn.execute("select reason, count(*) from skips group by reason order by 2 desc").fetchall()
+
+
+def source_names(conn: sqlite3.Connection) -> list[str]:
+    """The sources the store has articles of, sorted."""
+    return [r[0] for r in conn.execute(
+        "select distinct source from articles where source is not null order by 1")]
 
 
 def latest_articles(conn: sqlite3.Connection, n: int) -> list[tuple]:

@@ -2,18 +2,20 @@
 
 One source of truth: :data:`TABLES` lists every table's columns in order. ``ensure_schema``
 creates what is missing (tables, columns, indexes, full-text search, triggers) and is
-idempotent: run it on every open. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
+idempotent: run it on every read-write open. Readers never run it (they must not change
+a store): :func:`check_readable` refuses, with a message, a store newer than this code, one
+an older veille made that no writer has completed yet (:func:`missing_parts`), or one whose
+upgrade is under way. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
 a change that needs more than "add a column" bumps it and adds a step to
 :data:`MIGRATIONS` (in the schema's transaction) and, for long work, to :data:`AFTER`
 (after it, in short transactions of its own: other writers get the lock in between; the
 version is written once they are done, so a process killed midway resumes them).
 
-Version 2 (issue 14, a million versions): ``contents_fts`` indexes the folded text
-(:mod:`storage.fts`) and has no triggers any more (the migration empties it and indexes
-every text again, 1,000 per transaction); ``versions.diff`` of new versions has no
-context lines (:func:`veille.core.diff.change`); story signatures are 128 × uint16
-(:mod:`veille.monitor.stories` recomputes those of its window); ``same_story_groups``
-(filled from ``articles``) and the indexes the canned queries need.
+The steps of each version are in :mod:`storage.migrations`.
+
+Size: over 500 lines because :data:`TABLES` (half the file) is the one list of every
+column with what it holds, next to the code that creates and completes it from that list;
+the migration steps, a job of their own, are in :mod:`storage.migrations`.
 
 Tables (see the docstring of :mod:`storage.store` for what fills them):
 
@@ -32,20 +34,20 @@ Tables (see the docstring of :mod:`storage.store` for what fills them):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import sqlite_utils
 from sqlite_utils.db import COLUMN_TYPE_MAPPING
 
 from veille.core.errors import SchemaError
 
-from . import fts, groups
+from . import fts
 from .db import transaction
+from .migrations import AFTER, MIGRATIONS
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "SQL_INDEXES", "FTS", "FTS_TOKENIZE",
-           "ensure_schema", "rebuild_fts"]
+           "ensure_schema", "rebuild_fts", "missing_parts", "check_readable"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -80,6 +82,9 @@ TABLES: dict[str, dict] = {
             "failed": int,
             "not_modified": int,  # of `unchanged`: answered 304 to a conditional request
             "flagged_at": str,  # when its new articles and versions were matched to topics
+            # how its discovery went (source health: a quiet re-crawl is not "no articles")
+            "links_found": int,  # article links its feeds, listings, sitemaps, id walks gave
+            "pages_not_modified": int,  # feeds and listings that answered 304
         },
         "pk": "id",
         "fks": [],
@@ -92,6 +97,8 @@ TABLES: dict[str, dict] = {
             "skipped": 0,
             "failed": 0,
             "not_modified": 0,
+            "links_found": 0,
+            "pages_not_modified": 0,
         },
     },
     "articles": {
@@ -199,6 +206,9 @@ TABLES: dict[str, dict] = {
             # the first flag of this topic for the same story from another article: this
             # one is recorded but reported under it, not alerted again (NULL: an alert)
             "duplicate_of_flag": int,
+            # 1: raised by `veille topics backfill` (old articles flagged for a new topic),
+            # kept out of "new today", the briefing and notifications by default
+            "backfill": int,
         },
         "pk": "id",
         "fks": [
@@ -208,7 +218,7 @@ TABLES: dict[str, dict] = {
             ("story_id", "stories", "id"),
             ("duplicate_of_flag", "flags", "id"),
         ],
-        "defaults": {},
+        "defaults": {"backfill": 0},
     },
     # the same story at several URLs or sources (veille.monitor.stories): one row per story
     "stories": {
@@ -247,6 +257,23 @@ TABLES: dict[str, dict] = {
         "fks": [("hash", "contents", "hash"), ("story_id", "stories", "id"),
                 ("matched_hash", "contents", "hash")],
         "defaults": {},
+    },
+    # the daily digests sent ([notify] mode = "digest"): one row per digest
+    "digests": {
+        "columns": {
+            "id": int,
+            "due_at": str,  # the time of day it was due (UTC), one digest per due time
+            "sent_at": str,  # when it was sent (UTC)
+            "since": str,  # the flags created from this time (UTC)...
+            "until": str,  # ...to this one
+            "flags": int,  # how many flags it told
+            "failed_crawls": int,  # how many crawls failed in that period
+            "status": str,  # sent | failed | empty (nothing to tell: nothing sent)
+            "detail": str,  # why it failed
+        },
+        "pk": "id",
+        "fks": [],
+        "defaults": {"flags": 0, "failed_crawls": 0},
     },
     # per crawl, how many article pages each extraction method produced (source health:
     # a site parser suddenly falling back to generic extraction is a layout change)
@@ -306,6 +333,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("story_texts", ["story_id"], False),
     ("story_texts", ["first_seen"], False),
     ("crawl_methods", ["crawl_id", "method"], True),
+    ("digests", ["due_at"], True),
     # issue 14: what the canned queries look up (bench/million.py prints their plans)
     ("flags", ["content_hash"], False),  # the topics of a version
     ("flags", ["topic", "created_at"], False),  # a topic's latest flags, counts per window
@@ -350,47 +378,7 @@ CREATE TRIGGER [articles_ad] AFTER DELETE ON [articles] BEGIN
 END
 """
 
-_CONTENTS_TRIGGERS = ("contents_ai", "contents_ad", "contents_au")
 
-
-def _to_v2(db: sqlite_utils.Database) -> None:
-    """contents_fts: no triggers, the folded text (indexed again by :func:`_after_v2`);
-    ``same_story_groups`` filled."""
-    conn = db.conn
-    had = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN"
-                       " (?, ?, ?)", _CONTENTS_TRIGGERS).fetchone()[0]
-    for name in _CONTENTS_TRIGGERS:
-        conn.execute(f"DROP TRIGGER IF EXISTS [{name}]")
-    if had:  # the index holds the text as stored: start again (not when resuming)
-        conn.execute("INSERT INTO contents_fts (contents_fts) VALUES ('delete-all')")
-    groups.refresh_all(conn)
-
-
-def _after_v2(db: sqlite_utils.Database) -> None:
-    fts.catch_up(db.conn, progress=_progress("full-text index: {} texts folded and indexed"))
-
-
-def _progress(message: str) -> Callable[[int], None]:
-    import logging
-    import time
-
-    log = logging.getLogger("storage.schema")
-    last = [time.monotonic()]
-
-    def report(done: int) -> None:
-        if time.monotonic() - last[0] > 5:
-            log.warning("schema upgrade: " + message, done)
-            last[0] = time.monotonic()
-
-    return report
-
-
-# version -> function(db) bringing the schema from version-1 to version, in the schema's
-# transaction. Steps beyond "create missing tables/columns/indexes" (done every time) go
-# here; they must be idempotent (a killed AFTER step runs its MIGRATIONS step again).
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _to_v2}
-# version -> long work after the schema's transaction, in transactions of its own.
-AFTER: dict[int, Callable[[sqlite_utils.Database], None]] = {2: _after_v2}
 
 
 def _index_name(table: str, columns: list[str]) -> str:
@@ -428,6 +416,42 @@ def _add_column(conn, table: str, col: str, typ, fk: tuple[str, str] | None, def
     conn.execute(sql)
 
 
+def _newer(version: int) -> SchemaError:
+    return SchemaError(f"database schema version {version} is newer than this code ({SCHEMA_VERSION})")
+
+
+def missing_parts(db: sqlite_utils.Database) -> list[str]:
+    """The tables (``name``) and columns (``table.column``) of :data:`TABLES` the store
+    lacks, in order: what ``ensure_schema`` would add."""
+    out: list[str] = []
+    for name, spec in TABLES.items():
+        have = {r[1] for r in db.conn.execute(f"PRAGMA table_info([{name}])")}
+        out += [name] if not have else [f"{name}.{c}" for c in spec["columns"] if c not in have]
+    return out
+
+
+def check_readable(db: sqlite_utils.Database, where: str) -> None:
+    """For a reader, which must not migrate: :class:`SchemaError` when the store (at
+    ``where``, for the message) is newer than this code, or lacks tables or columns this
+    code reads (made by an older veille; the next writer adds them), or whose upgrade by a
+    writer is not finished (a step of :data:`AFTER` to do: the version is written last)."""
+    version = db.conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise _newer(version)
+    missing = missing_parts(db)
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise SchemaError(f"the store {where} was made by an older veille (no {shown}) and is "
+                          "read-only here; the next command that writes to it (a crawl, veille "
+                          "run, veille topics backfill) brings it up to date")
+    if 0 < version < SCHEMA_VERSION and any(v in AFTER for v in range(version + 1, SCHEMA_VERSION + 1)):
+        # the tables are there but a writer is still filling them (or was killed midway)
+        raise SchemaError(f"the store {where} is being brought up to date by a writer (schema "
+                          f"version {version} to {SCHEMA_VERSION}: the full-text index is indexed "
+                          "again) and is read-only here; try again when it is done (a writer "
+                          "interrupted midway resumes it)")
+
+
 def ensure_schema(db: sqlite_utils.Database) -> bool:
     """Create or complete the schema; return True if anything was changed.
 
@@ -439,9 +463,7 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
     with transaction(conn):
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise SchemaError(
-                f"database schema version {version} is newer than this code ({SCHEMA_VERSION})"
-            )
+            raise _newer(version)
         existing = set(db.table_names())
         for name, spec in _creation_order():
             table = db[name]

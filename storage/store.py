@@ -38,10 +38,14 @@ Decisions:
   :mod:`storage.articles` (article writes), :mod:`storage.flags`, :mod:`storage.stories`
   and :mod:`storage.reports` (the SQL of :mod:`veille.monitor` and :mod:`veille.report`).
 - Opening read-write creates the file and completes the schema; readers that must not
-  write open with :meth:`Store.open_readonly` (nothing created, migrated or written).
+  write open with :meth:`Store.open_readonly` (nothing created, migrated or written; a
+  read-only filesystem is fine). Both refuse a file that is not a veille store
+  (:class:`~veille.core.errors.NotAStore`, see :func:`storage.db.check_store`) before
+  touching it.
 - Errors are :mod:`veille.core.errors`: :class:`~veille.core.errors.NoStore`,
   :class:`~veille.core.errors.InvalidInput`, :class:`~veille.core.errors.NoSuchCrawl`,
-  :class:`~veille.core.errors.TransactionError`, :class:`~veille.core.errors.SchemaError`.
+  :class:`~veille.core.errors.TransactionError`, :class:`~veille.core.errors.SchemaError`,
+  :class:`~veille.core.errors.NotAStore`, :class:`~veille.core.errors.StoreDamaged`.
 """
 
 from __future__ import annotations
@@ -58,10 +62,10 @@ from veille.core import clock
 
 from . import articles, crawls
 from .articles import OUTCOMES
-from .db import connect, connect_readonly
+from .db import connect, open_readonly
 from .paths import default_db_path
 from .revisit import RevisitPolicy
-from .schema import SCHEMA_VERSION, ensure_schema, rebuild_fts
+from .schema import SCHEMA_VERSION, check_readable, ensure_schema, rebuild_fts
 
 __all__ = ["Store", "OUTCOMES"]
 
@@ -71,8 +75,11 @@ class Store:
 
     Opening creates the folder and the file if needed (``create=False``:
     :class:`~veille.core.errors.NoStore`, a FileNotFoundError, instead), turns WAL on and
-    ensures the schema. ``store.db`` is the :class:`sqlite_utils.Database`, ``store.path``
-    the file's path, ``store.readonly`` whether it was opened with :meth:`open_readonly`.
+    ensures the schema; a file that is not a veille store is
+    :class:`~veille.core.errors.NotAStore` and is left as it was. ``store.db`` is the
+    :class:`sqlite_utils.Database`, ``store.path`` the file's path, ``store.readonly``
+    whether it was opened with :meth:`open_readonly` (``store.immutable``: and had to be
+    opened ``immutable``, see :mod:`storage.db`).
     One Store per process/thread (the sqlite3 connection is not shared across threads).
     """
 
@@ -80,24 +87,39 @@ class Store:
                  timeout: float = 30.0, revisit: RevisitPolicy | None = None):
         self.path = Path(path) if path is not None else default_db_path()
         self._attach(connect(self.path, create=create, timeout=timeout), revisit, False)
-        ensure_schema(self.db)
+        try:
+            ensure_schema(self.db)
+        except BaseException:
+            self.conn.close()
+            raise
 
     @classmethod
     def open_readonly(cls, path: str | os.PathLike | None = None, *,
                       timeout: float = 30.0) -> "Store":
         """The existing store at ``path`` (default as for ``Store()``), read-only: nothing
-        is created, migrated or written (a write raises sqlite3.OperationalError); what a
-        process writing the store has committed is visible (WAL included).
-        :class:`~veille.core.errors.NoStore` when there is no such file."""
+        is created, migrated or written (a write raises sqlite3.OperationalError), on a
+        read-only filesystem too; what a process writing the store has committed is
+        visible (WAL included). :class:`~veille.core.errors.NoStore` when there is no such
+        file, :class:`~veille.core.errors.NotAStore` for a file that is not a veille
+        store, :class:`~veille.core.errors.SchemaError` for a store newer than this code
+        or one an older veille made that no writer has brought up to date."""
         store = cls.__new__(cls)
         store.path = Path(path) if path is not None else default_db_path()
-        store._attach(connect_readonly(store.path, timeout=timeout), None, True)
+        conn, immutable = open_readonly(store.path, timeout=timeout)
+        store._attach(conn, None, True)
+        store.immutable = immutable
+        try:
+            check_readable(store.db, str(store.path))
+        except BaseException:
+            conn.close()
+            raise
         return store
 
     def _attach(self, conn, revisit: RevisitPolicy | None, readonly: bool) -> None:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.readonly = readonly
+        self.immutable = False
         self.revisit = revisit or RevisitPolicy()
         self._host = socket.gethostname()
 
@@ -134,6 +156,11 @@ class Store:
         """Close the crawl: ``status`` ('finished', 'failed', 'killed', ...), Scrapy's
         ``finish_reason`` in ``reason``, ``finished_at`` = now."""
         crawls.finish(self.conn, crawl_id, status, reason)
+
+    def record_discovery(self, crawl_id: int, links_found: int, pages_not_modified: int) -> None:
+        """How the crawl's discovery went: article links found (known or new), feeds and
+        listings answered 304 (:func:`storage.crawls.set_discovery`)."""
+        crawls.set_discovery(self.conn, crawl_id, links_found, pages_not_modified)
 
     # -- articles (storage.articles) ------------------------------------------------
     def save_batch(self, crawl_id: int, items: list[dict], *, skip_invalid: bool = False

@@ -1,5 +1,5 @@
 """Run the real `scrapy crawl` against a replica, as a user would, and read the store; start
-and stop the processes tests need (a throwaway redis-server)."""
+and stop the processes tests need (a throwaway redis-server), wait for a server to answer."""
 
 from __future__ import annotations
 
@@ -48,6 +48,33 @@ def run_crawl(db: Path, base_url: str, *, spider: str = "abamako", args: dict | 
     if check and proc.returncode != 0:
         raise AssertionError(f"scrapy crawl failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     return proc
+
+
+def rebase_store_urls(db: Path, bases: dict[str, str]) -> None:
+    """Make a store crawled from replicas on 127.0.0.1 look like the real sites': every URL
+    of a source's articles, pages and skips moves to ``bases[source]`` (e.g.
+    ``{"abamako": "https://news.abamako.com"}``), path and query kept. For screenshots."""
+    from urllib.parse import urlsplit
+
+    def moved(url, base):
+        if not url:
+            return url
+        parts = urlsplit(url)
+        return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+
+    con = sqlite3.connect(db)
+    try:
+        for source, base in bases.items():
+            for table, cols, where in (("articles", ("url", "canonical_url"), "source = ?"),
+                                       ("pages", ("url",), "source = ?"),
+                                       ("skips", ("url",), "crawl_id IN (SELECT id FROM crawls WHERE source = ?)")):
+                key = "id" if table != "pages" else "url"
+                for r in con.execute(f"SELECT {key}, {', '.join(cols)} FROM {table} WHERE {where}", (source,)).fetchall():
+                    sets = ", ".join(f"{c} = ?" for c in cols)
+                    con.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*[moved(v, base) for v in r[1:]], r[0]))
+        con.commit()
+    finally:
+        con.close()
 
 
 def rows(db: Path, sql: str, params=()):
@@ -115,6 +142,23 @@ def redis_server(folder: Path):
     finally:
         client.close()
         stop_process(proc)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    """Until ``url`` answers (a server ``proc`` started, e.g. ``veille serve``); fails with
+    its ``log`` if it exits first, or after ``timeout`` seconds."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            assert proc.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, f"{url} did not answer"
+            time.sleep(0.2)
 
 
 def processes_with_db(db: Path) -> list[int]:

@@ -1,7 +1,7 @@
 """The WordPress families: the standard theme (studiotamani, journaldumali, lessor) and
 tagDiv (maliweb).
 
-Pages follow ../shared/docs/sources.md: ``h1.entry-title``, ``span.posted-on`` /
+Pages follow docs/sources.md: ``h1.entry-title``, ``span.posted-on`` /
 ``time.entry-date``, ``figure.post-thumbnail`` or the tagDiv featured image,
 ``div.entry-content`` / ``div.td-post-content`` (ads and share boxes inside), related
 posts, comments and a comment form; listings ``h2.entry-title a`` / ``h3.entry-title a``

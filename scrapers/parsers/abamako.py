@@ -1,7 +1,7 @@
 """The parser of the aBamako CMS family (abamako.com, abidjan.net, acotonou.com, ...),
 and the table of the family's sites (:data:`FAMILY`).
 
-Known markup (``shared/docs/sources.md``)::
+Known markup (``docs/sources.md``)::
 
     <title>HEADLINE - abamako.com</title>
     [rubric]
@@ -90,7 +90,7 @@ class FamilySite:
     base_url: str  # where its news live
 
 
-# The sites of the CMS network (shared/docs/sources.md): one row each. A row is a spider
+# The sites of the CMS network (docs/sources.md): one row each. A row is a spider
 # (scrapers/spiders/abamako.py makes one per row) and a registry entry (pages under these
 # hosts are read by AbamakoParser, scrapers/parsers/registry.py).
 FAMILY = (
@@ -512,7 +512,9 @@ class AbamakoParser:
 
     # public -----------------------------------------------------------------------------
     def parse(self, body: bytes, url: str, content_type: str | None = None,
-              site: str | None = None) -> ParsedArticle:
+              site: str | None = None, *, fallback_date=None, require_date: bool = True) -> ParsedArticle:
+        """``fallback_date`` / ``require_date``: for an undated page, as in
+        :meth:`GenericParser.parse`."""
         ensure_html(body, content_type)
         body = bytes(body)
         site = site_for(url, site)
@@ -535,7 +537,8 @@ class AbamakoParser:
             if charset_name:
                 art.charset = charset_name
             return art
-        return self._parse_full(body, url, content_type, site, declared, charset_name, reason)
+        return self._parse_full(body, url, content_type, site, declared, charset_name, reason,
+                                fallback_date, require_date)
 
     # fast path ------------------------------------------------------------------------
     def _parse_slice(self, body: bytes, url: str, declared, site: str) -> ParsedArticle | None:
@@ -627,7 +630,8 @@ class AbamakoParser:
         return ""
 
     # slow path ------------------------------------------------------------------------
-    def _parse_full(self, body, url, content_type, site, declared, charset_name, reason) -> ParsedArticle:
+    def _parse_full(self, body, url, content_type, site, declared, charset_name, reason,
+                    fallback_date=None, require_date=True) -> ParsedArticle:
         dec = decode_html(body, content_type)
         charset = charset_name or dec.charset
         text = dec.text
@@ -638,7 +642,8 @@ class AbamakoParser:
         if reason:
             extra["slice"] = reason
         if not ex.has_body:
-            return self._generic.from_tree(root, text, url, site=site, charset=charset, pm=pm, extra=extra)
+            return self._generic.from_tree(root, text, url, site=site, charset=charset, pm=pm, extra=extra,
+                                           fallback_date=fallback_date, require_date=require_date)
         if not ex.paragraphs:
             raise NotAnArticle("no-body", "FullArticleTexte holds no text")
         method = "abamako"
@@ -651,9 +656,11 @@ class AbamakoParser:
         published, date_source = ex.date, "dateline"
         if not published:
             published, date_source = meta_published(pm)
-        if not published:
+        if not published and fallback_date is not None:
+            published, date_source = fallback_date, "first_seen"
+        if not published and require_date:
             raise NotAnArticle("no-date", "no date in FontArticleSource, meta or JSON-LD")
-        extra["date_source"] = date_source
+        extra["date_source"] = date_source if published else ""
         title = pm.title or f"{headline} - {site}"
         canonical = pm.canonical or pm.meta.get("og:url") or ""
         canonical = urljoin(url, canonical) if canonical else url

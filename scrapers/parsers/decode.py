@@ -11,7 +11,9 @@ Order of precedence, as in the WHATWG encoding sniffing rules:
 Labels are normalized as browsers do: ``iso-8859-1``, ``latin-1``, ``us-ascii`` and their
 aliases all mean windows-1252 (so ’ œ « … at 0x80–0x9F come out right); an unknown label
 counts as no declaration. A declaration the bytes contradict falls back sanely: a page
-declared UTF-8 whose bytes are not UTF-8 is read as windows-1252, and a page declared as
+declared UTF-8 whose bytes are not UTF-8 is read as windows-1252 (unless they are UTF-8
+but for a few broken sequences, at least 20 good non-ASCII characters for each bad one:
+then UTF-8, bad sequences as U+FFFD, as browsers show it), and a page declared as
 a legacy single-byte charset whose bytes are valid, non-ASCII UTF-8 is read as UTF-8
 (no French windows-1252 text is valid UTF-8 by accident).
 
@@ -200,6 +202,15 @@ def _valid_utf8(data: bytes) -> bool:
     return True
 
 
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few broken sequences (a string cut mid-character by the server):
+    at least 20 well-formed non-ASCII characters for each bad sequence."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if c > "\x7f") - bad
+    return bad > 0 and good >= 20 * bad
+
+
 def choose_charset(sample: bytes, declared: str | None) -> str:
     """The codec to decode ``sample`` (the bytes that matter) with, given the declaration.
 
@@ -213,7 +224,7 @@ def choose_charset(sample: bytes, declared: str | None) -> str:
             return "utf-8"
         return declared or "cp1252"
     if declared == "utf-8":
-        return "utf-8" if _valid_utf8(sample) else "cp1252"
+        return "utf-8" if _valid_utf8(sample) or _mostly_utf8(sample) else "cp1252"
     try:
         sample.decode(declared)
     except (UnicodeDecodeError, LookupError):

@@ -1,81 +1,100 @@
-"""A parser for any news page: page metadata plus a checked, two-extractor body.
+"""A parser for any news page: page metadata plus a body chosen among checked candidates.
 
-``GenericParser().parse(body, url, content_type=None, site=None)`` has the signature of
-every site parser and returns a :class:`ParsedArticle` whose ``method`` says where the
-text came from: ``[og+]<body method>``, where ``og+`` means the headline came from (or
-was confirmed by) JSON-LD / ``og:title``, and the body method is one of
+``GenericParser().parse(body, url, content_type=None, site=None, *, fallback_date=None,
+require_date=True)`` has the signature of every site parser and returns a
+:class:`ParsedArticle` whose ``method`` says where the text came from:
+``[og+]<body method>``, where ``og+`` means JSON-LD / ``og:title`` gave or confirmed the
+headline, and the body method is the candidate kept:
 
-- ``trafilatura``: trafilatura (precision/recall balanced) on the page with its
-  boilerplate (cookie banners, share bars, related posts, comments, newsletter and author
-  boxes, link-dense blocks) already cut out;
-- ``trafilatura+recall``, ``readability`` (trafilatura's maintained port of
-  readability-lxml), ``simple`` (the densest block of paragraphs): second extractors,
-  tried when the first result fails the sanity checks; the best one that passes wins;
-- ``og``: no extractable body; the body is ``og:description``.
+- ``trafilatura``: trafilatura (balanced) on the whole page, less the lines written only
+  inside page furniture (see below);
+- ``jsonld``: the page's JSON-LD ``articleBody``, when it is 1.5 times longer than that
+  (a body rendered by JavaScript, an extraction that stopped short);
+- ``trafilatura+recall``, ``readability`` (trafilatura's port of readability-lxml, on an
+  ``lxml.html`` tree), ``jsonld``, ``simple`` (the densest block of paragraphs): tried in
+  that order when the first fails the checks; the longest that passes wins (by 15%);
+- a short candidate (50+ characters, not shorter than og:description) when every one
+  failed for its length only; ``extra["short_body"]``;
+- ``og``: nothing else; the body is ``og:description``.
 
-Sanity checks on a body (:func:`body_problem`): at least ``MIN_BODY_CHARS`` characters;
-not mostly cookie / legal / subscription text; not mostly lines that are the page's link
-texts (menus, listings). Lines that are page furniture are dropped from any extractor's
-output: "Lire aussi" inserts, photo credits (``© ...``, ``Photo : ...``), share and
-"follow us" calls, view counters; the headline, dateline and caption when repeated.
-``extra["body_method"]``, ``extra["tried"]`` record what ran.
+``given={"rules": paragraphs}`` (:meth:`from_tree`) puts other candidates first.
+``extra["body_method"]``, ``extra["tried"]`` record what ran, ``extra["too_little_text"]``
+why the others failed; ``explore=True`` computes them all (``extra["candidates"]``,
+benchmarks only).
+
+Checks (:func:`body_problem`): at least ``MIN_BODY_CHARS`` of :func:`text_weight` (a CJK
+character weighs three); not mostly cookie / legal text; not mostly the page's links
+(link texts, or lines made of several); not mostly short lines that are links. Lines
+dropped from any candidate: "Lire aussi" inserts, photo credits, share and "follow us"
+calls, view counters, repeats of headline, dateline and caption; soft hyphens and
+zero-width spaces inside words.
+
+Decisions:
+
+- Furniture is **marked, never cut before extraction**: trafilatura (and its own
+  readability / jusText rescue) reads the page as served, and a line of its output is
+  dropped when it is written only inside marked elements (a short line: when it is the
+  whole text of a marked element and of no kept one). Cutting first deleted articles
+  whose container said ``share`` or ``sidebar``, or sat in an ``<aside>``, with nothing
+  left to rescue them.
+- Marking needs structure or link density, never a class word alone, and never touches
+  the headline, the page's longest paragraph or half of its text: see
+  :mod:`scrapers.parsers.pagemarks`; the words and line checks are in
+  :mod:`scrapers.parsers.furniture`.
+- The candidates are compared, not trusted in turn: one trafilatura pass on most pages
+  (the second extractors run only when it fails the checks; JSON-LD is free).
+- A page without a date still has a body: ``require_date=False`` returns it undated
+  (``--body-only``); ``fallback_date`` (the day veille first saw the page) gives line 1
+  its month with ``extra["date_source"] = "first_seen"``; else ``NotAnArticle("no-date")``.
 
 The lead picture's caption (``figcaption``, ``.wp-caption-text``, ``legende`` ...) goes
 to ``caption``, its credit cut off. A standfirst kept apart from the body markup
 (``.chapo``, ``.article_abstract``, ``.t-content__chapo``) is the first paragraph.
 
-Headline, date and dateline come from :mod:`scrapers.parsers.metadata`. The date, in
-order: the dateline (when one was found), JSON-LD, ``<meta>``, trafilatura's date finder
-(htmldate, conservative), ``<time datetime>``, a date written just after the headline,
-htmldate on the whole page;
-``extra["date_source"]`` records which. No date at all raises ``NotAnArticle("no-date")``.
+The headline comes from :mod:`scrapers.parsers.headline`, date and dateline from
+:mod:`scrapers.parsers.metadata` (:func:`~scrapers.parsers.metadata.publication_date`);
+``extra["date_source"]`` says which source gave the date.
 
 Line 1 is ``<headline> - <site>`` (the text format's rule for non-aBamako sources) unless
 ``page_title=True``, which keeps the page's ``<title>`` as written (the aBamako rule).
 
-Cost: one lxml parse, one pruned copy, one trafilatura pass: ~6–12 ms for a 75 KB page.
-It is the fallback, not the fast path.
+Cost: one lxml parse (``lxml.html`` element classes chosen in C, so trafilatura takes the
+tree as is), one pass of text statistics, one trafilatura pass: about 1.8 times
+trafilatura alone on real pages (``bench/extract_real.py``). It is the fallback, not the
+fast path.
 
 Reading, text, paragraphs, removal and the furniture vocabulary it shares with the other
-parsers are in :mod:`scrapers.parsers.htmltools`; metadata in
-:mod:`scrapers.parsers.metadata`. Size: ~690 lines, one parser whose steps (pruning, the
-extractors, the checks, the tidying) share the pruned page (``_Page``).
+parsers are in :mod:`scrapers.parsers.htmltools`; the page's furniture in
+:mod:`scrapers.parsers.furniture` (words, lines, body checks) and
+:mod:`scrapers.parsers.pagemarks` (marking, the lines only furniture holds); metadata in
+:mod:`scrapers.parsers.metadata` and :mod:`scrapers.parsers.headline`.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import html as html_lib
 import re
 from urllib.parse import urljoin
 
 from lxml import etree
+from lxml import html as lxml_html
 
 from scrapers.parsers.base import ParsedArticle, site_for
-from scrapers.parsers.dates import parse_french_date, parse_iso_date, publisher_from_dateline
 from scrapers.parsers.decode import decode_html
-from scrapers.parsers.htmltools import (
-    FURNITURE_WORDS,
-    ensure_html,
-    flow,
-    is_credit_line,
-    norm,
-    parse_document,
-    read_also_re,
-    remove,
-    split_paragraphs,
-    text_of,
-)
+from scrapers.parsers.furniture import MIN_BODY_CHARS, body_problem, is_boilerplate_line, text_len, text_weight
+from scrapers.parsers.headline import choose_headline
+from scrapers.parsers.htmltools import ensure_html, norm, parse_document, remove, text_of
 from scrapers.parsers.metadata import (
     PageMeta,
-    choose_headline,
     find_dateline,
     find_near_dateline,
-    htmldate_published,
-    markup_published,
-    meta_published,
-    near_headline_date,
     page_meta,
+    publication_date,
 )
+from scrapers.parsers.dates import parse_french_date, publisher_from_dateline
+from scrapers.parsers.pagemarks import MarkedPage, paragraphs_of
 from veille.core.errors import NotAnArticle
 from veille.core.textformat import clean
 
@@ -83,6 +102,7 @@ __all__ = [
     "GenericParser",
     "is_boilerplate_line",
     "body_problem",
+    "text_weight",
     "MAX_FALLBACK_CHARS",
     "MIN_BODY_CHARS",
 ]
@@ -106,333 +126,92 @@ def _trafilatura():
 
 
 # --------------------------------------------------------------------------------------
-# boilerplate: elements cut before extraction, lines dropped after
-
-# class/id words (split on space, "-" and "_") of page furniture: the shared ones and what
-# pruning a whole page also meets (cookie walls, menus, breadcrumbs, author boxes)
-_JUNK_WORDS = FURNITURE_WORDS | frozenset(
-    "shares sharedaddy sd jp-relatedposts relatedposts related-posts similaires similar "
-    "commentlist respond reply discussion forum "
-    "newsletters mailpoet subscribe subscription abonnement "
-    "cookie cookies consent gdpr rgpd cmplz tarteaucitronroot tarteaucitron cookiebanner "
-    "breadcrumb breadcrumbs crumbs ariane arbo "
-    "tagcloud tag-list "
-    "author-box about-author authorbox author-bio author-info "
-    "nav navigation menu sidebar widget-area popular most-read plus-lus "
-    "post-navigation prev-next nav-links "
-    "interstitial readalso lire-aussi read-more "
-    "meta-views post-views".split()
-)
-_JUNK_SUBSTR = re.compile(
-    r"cookie|consent|gdpr|rgpd|tarteaucitron|cmplz|newsletter|mailpoet|sharedaddy|addtoany|"
-    r"addthis|sharing|social|relatedpost|related-post|related_post|comment|breadcrumb|"
-    r"author-box|about-author|authorbox|outbrain|taboola|adsbygoogle|advert|"
-    r"interstitial|lire-aussi|lireaussi|readalso|share",
-    re.I,
-)
-# whole elements that never hold the article text
-_DROP_TAGS = frozenset(
-    "script style noscript iframe object embed form button select option textarea input "
-    "svg math template nav footer aside".split()
-)
-_KEEP_TAGS = frozenset(("html", "body", "main", "article"))
-_CAPTION_CLASS = re.compile(r"caption|legende|légende|spip_doc_(?:titre|descriptif)|credit", re.I)
-_LEAD_CLASS = re.compile(r"(?:^|[\s_-])(?:chapo|chapeau|lead|intro|abstract|standfirst|accroche|"
-                         r"article_abstract|chapeau-article|t-content__chapo)(?:$|[\s_-])", re.I)
-
-_READ_ALSO = read_also_re(
-    r"lire\s+la\s+suite", r"articles?\s+en\s+relation", r"dans\s+la\s+m[êe]me\s+rubrique"
-)
-_CTA = re.compile(
-    r"\b(?:suivez|rejoignez|abonnez|abonnez-vous|restez\s+connect|inscrivez|t[ée]l[ée]chargez\s+notre)",
-    re.I,
-)
-_CTA_TARGET = re.compile(r"whatsapp|facebook|telegram|newsletter|cha[îi]ne|twitter|youtube|instagram|"
-                         r"linkedin|tiktok|compte|page|application|abonn", re.I)
-_FURNITURE = re.compile(
-    r"^(?:partager(?:\s+(?:sur|cet\s+article))?|partagez|imprimer|envoyer\s+[àa]\s+un\s+ami|"
-    r"version\s+imprimable|r[ée]agir|commentaires?(?:\s*\(\d+\))?|\d[\d\s]*\s*(?:vues|lectures|commentaires?)|"
-    r"\d+\s+minutes?\s+de\s+lecture|mots-cl[ée]s\s*:.*|tags?\s*:.*|[ée]tiquettes?\s*:.*|"
-    r"publicit[ée]|advertisement|facebook|twitter|whatsapp|x)\s*[.:!]?$",
-    re.I,
-)
-_LEGAL = re.compile(
-    r"cookies?|consentement|consentir|donn[ée]es\s+personnelles|vie\s+priv[ée]e|"
-    r"tous\s+droits\s+r[ée]serv[ée]s|mentions\s+l[ée]gales|politique\s+de\s+confidentialit[ée]|"
-    r"\baccepter\b|\brefuser\b|j'accepte|\bpartenaires\b|abonnez-vous|newsletter|"
-    r"\bpersonnaliser\b|param[èe]tres?\b|reproduction\s+interdite",
-    re.I,
-)
+# the body candidates
 
 
-def is_boilerplate_line(text: str) -> bool:
-    """A line that is page furniture whatever the page: never part of a body."""
-    t = text.strip()
-    if not t:
-        return True
-    if is_credit_line(t) or _READ_ALSO.match(t) or _FURNITURE.match(t):
-        return True
-    if len(t) < 100 and re.search(r"\s[|·•]\s", t):
-        # "Imprimer | Envoyer à un ami"
-        if all(_FURNITURE.match(x.strip()) for x in re.split(r"\s[|·•]\s", t)):
-            return True
-    if len(t) < 220 and _CTA.search(t) and _CTA_TARGET.search(t):
-        return True
-    if len(t) < 160 and len(_LEGAL.findall(t)) >= 1 and ("droits" in t.lower() or "©" in t):
-        return True
-    return False
-
-
-def _legal_score(text: str) -> int:
-    return len({m.group(0).lower() for m in _LEGAL.finditer(text)})
-
-
-def body_problem(paragraphs: list[str], link_texts: set[str] | frozenset = frozenset()) -> str:
-    """Why ``paragraphs`` are not an article body ("" when they pass the checks)."""
-    total = sum(len(p) for p in paragraphs)
-    if total < MIN_BODY_CHARS:
-        return f"too little text ({total} chars)"
-    legal = sum(len(p) for p in paragraphs if _legal_score(p) >= 2)
-    if legal > 0.4 * total:
-        return f"mostly cookie/legal/subscription text ({100 * legal // total}%)"
-    links = sum(len(p) for p in paragraphs if p in link_texts)
-    if links > 0.5 * total:
-        return f"mostly link lines: a menu or a listing ({100 * links // total}%)"
-    short = [p for p in paragraphs if len(p) < 40 and not p.endswith((".", "?", "!", "»", ":"))]
-    if len(paragraphs) >= 8 and len(short) > 0.7 * len(paragraphs):
-        return f"mostly short lines: a menu ({len(short)}/{len(paragraphs)})"
-    return ""
-
-
-# An extracted body shorter than this is taken for page furniture, not an article.
-MIN_BODY_CHARS = 150
-
-
-def _is_junk_element(el) -> bool:
-    c = f"{el.get('class') or ''} {el.get('id') or ''}".strip()
-    if not c:
-        return False
-    for tok in re.split(r"\s+", c.lower()):
-        if tok in _JUNK_WORDS:
-            return True
-        parts = re.split(r"[-_]+", tok)
-        if any(p in _JUNK_WORDS for p in parts if p not in ("widget", "nav", "menu", "meta", "tag", "sd")):
-            # "elementor-widget-theme-post-content" holds the body: widget/nav/menu
-            # count only as whole class names
-            return True
-        if _JUNK_SUBSTR.search(tok):
-            return True
-    return False
-
-
-def _text_len(el) -> int:
-    return sum(len(t.strip()) for t in el.itertext())
-
-
-def _link_len(el) -> int:
-    return sum(sum(len(t.strip()) for t in a.itertext()) for a in el.iter("a"))
-
-
-# What this parser reads as blocks and as non-text when it cuts paragraphs: HTML's blocks
-# less those its pruning removes (aside, nav, forms), plus the TEI elements of
-# trafilatura's output (head, list, item, row, cell, quote; lb is a <br>). Kept as they
-# were so that no extraction changes; the toolkit's sets (BLOCK_TAGS, NON_TEXT_TAGS) are
-# wider.
-_BLOCKS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 head blockquote quote ul ol li list item dl dt dd table thead tbody "
-    "tfoot tr row td th cell caption section article header footer figure figcaption pre address "
-    "center main details summary body html hr".split()
-)
-_NON_TEXT = frozenset(("script", "style", "noscript", "template"))
-
-
-def _paragraphs_of(el) -> list[str]:
-    """The paragraphs of ``el`` and of its tail text (the toolkit's rule: block elements
-    and runs of 2+ ``<br>`` separate paragraphs; one ``<br>`` is a space)."""
-    tokens = flow(el, blocks=_BLOCKS, skip=_NON_TEXT)
-    if el.tail:
-        tokens.append(el.tail)
-    return split_paragraphs(tokens)
-
-
-class _Page:
-    """What the body extractors share: the pruned page and what was cut out of it."""
-
-    def __init__(self, root, h1):
-        self.root = root
-        self.h1 = h1
-        self.caption = ""
-        self.caption_texts: set[str] = set()
-        self.lead = ""
-        self.link_texts: set[str] = set()
-        self._html = None
-        self.pruned = self._prune()
-
-    def html(self) -> str:
-        if self._html is None:
-            self._html = etree.tostring(self.pruned, encoding="unicode", method="html")
-        return self._html
-
-    def _prune(self):
-        root = self.root
-        body = root.find("body")
-        if body is None:
-            body = root
-        # the h1's ancestors are never cut, whatever their class says
-        keep = set()
-        if self.h1 is not None:
-            keep = {id(a) for a in self.h1.iterancestors()}
-            keep.add(id(self.h1))
-        for a in root.iter("a"):
-            t = text_of(a)
-            if 2 <= len(t) <= 200:
-                self.link_texts.add(t)
-        self._find_caption(root)
-        self._find_lead(root)
-        tree = copy.deepcopy(root)
-        tbody = tree.find("body")
-        if tbody is None:
-            tbody = tree
-        # map ids of kept ancestors over to the copy by path
-        keep_paths = set()
-        if self.h1 is not None:
-            rt = root.getroottree()
-            keep_paths = {rt.getpath(a) for a in [self.h1, *self.h1.iterancestors()]}
-        ct = tree.getroottree()
-        total = max(1, _text_len(tbody))
-        drop = []
-        for el in tbody.iter():
-            if not isinstance(el.tag, str):
+def _jsonld_paragraphs(body: str) -> list[str]:
+    """Paragraphs of a JSON-LD ``articleBody``: plain text (lines) or an HTML fragment."""
+    body = (body or "").strip()
+    if not body:
+        return []
+    if "<" not in body and re.search(r"&lt;/?(?:p|br|div|h[1-6]|li)\b", body, re.I):
+        body = html_lib.unescape(body)  # HTML escaped once more
+    if "<" in body and re.search(r"</?(?:p|br|div|h[1-6]|li)\b", body, re.I):
+        root = parse_document(f"<html><body><div>{body}</div></body></html>")
+        for el in list(root.iter("ul", "ol", "div", "aside", "nav", "figure", "table", "script", "style")):
+            if el.getparent() is None or el.tag in ("html", "body"):
                 continue
-            tag = el.tag
-            if tag in _KEEP_TAGS:
-                continue
-            if tag in _DROP_TAGS or tag == "figcaption" or (
-                (el.get("class") or el.get("id")) and _CAPTION_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''}")
-                and _text_len(el) < 400
-            ) or (tag == "dl" and "spip_document" in (el.get("class") or "")):
-                if keep_paths and ct.getpath(el) in keep_paths:
-                    continue
-                drop.append(el)
-            elif _is_junk_element(el):
-                if keep_paths and ct.getpath(el) in keep_paths:
-                    continue
-                if _text_len(el) > 0.6 * total:
-                    continue
-                drop.append(el)
-        for el in drop:
-            remove(el)
-        # link-dense blocks: menus, lists of other articles, tag clouds
-        drop = []
-        for el in tbody.iter("div", "ul", "ol", "td", "section", "table", "p", "span", "font"):
-            if keep_paths and ct.getpath(el) in keep_paths:
-                continue
-            n = _text_len(el)
-            if n == 0:
-                continue
-            links = _link_len(el)
-            if links >= 0.55 * n and len(el.findall(".//a")) >= 3 - (el.tag == "p"):
-                drop.append(el)
-            elif el.tag in ("p", "div", "span") and links >= 0.3 * n and n < 300 and _READ_ALSO.match(text_of(el)):
-                drop.append(el)
-        for el in drop:
-            if el.getparent() is not None:
-                remove(el)
-        # "Articles similaires" / "À lire aussi" headings and the block that follows them
-        drop = []
-        for el in tbody.iter("h2", "h3", "h4", "h5", "div", "p", "span", "strong"):
-            t = text_of(el)
-            if not t or len(t) > 60 or not _READ_ALSO.match(t) or len(_READ_ALSO.match(t).group(0)) < len(t) - 3:
-                continue
-            top = el
-            while top.getparent() is not None and top.getparent().tag not in _KEEP_TAGS \
-                    and text_of(top.getparent()) == t:
-                top = top.getparent()
-            if keep_paths and ct.getpath(top) in keep_paths:
-                continue
-            drop.append(top)
-            nxt = top.getnext()
-            if nxt is not None and isinstance(nxt.tag, str) and len(nxt.findall(".//a")) >= 2:
-                drop.append(nxt)
-        for el in drop:
-            if el.getparent() is not None:
-                remove(el)
+            n = text_len(el)
+            links = sum(text_len(a) for a in el.iter("a"))
+            if el.tag in ("script", "style") or (n and links >= 0.5 * n):
+                remove(el)  # "read more" boxes inside the body
+        return paragraphs_of(root)
+    body = html_lib.unescape(body)
+    return [t for t in (clean(line) for line in re.split(r"\n|\r|\u2029", body)) if t]
+
+
+def _lxml_html_copy(tree):
+    """A copy of ``tree`` made of ``lxml.html`` elements (what trafilatura takes as is)."""
+    if isinstance(tree, lxml_html.HtmlElement):
         return tree
-
-    def _find_caption(self, root):
-        start = self.h1
-        found = []
-        for el in root.iter():
-            if not isinstance(el.tag, str):
-                continue
-            cls = f"{el.get('class') or ''} {el.get('id') or ''}"
-            if el.tag == "figcaption" or (_CAPTION_CLASS.search(cls) and el.tag not in ("figure", "img", "body", "html", "dl")):
-                if el.tag != "figcaption" and _text_len(el) > 400:
-                    continue
-                if _in_furniture(el):
-                    continue
-                found.append(el)
-        texts = []
-        for el in found:
-            t = _caption_text(el)
-            if t:
-                texts.append((el, t))
-            for line in _paragraphs_of(el) + [text_of(el)]:
-                self.caption_texts.add(line)
-        if not texts:
-            return
-        if start is not None:
-            # the first caption after the headline (the lead picture's)
-            order = {e: i for i, e in enumerate(root.iter())}
-            pos = order.get(start, 0)
-            after = [(e, t) for e, t in texts if order.get(e, 0) > pos]
-            texts = after or texts
-        self.caption = texts[0][1]
-
-    def _find_lead(self, root):
-        if self.h1 is None:
-            return
-        seen_h1 = False
-        for el in root.iter():
-            if el is self.h1:
-                seen_h1 = True
-                continue
-            if not seen_h1 or not isinstance(el.tag, str) or el.tag not in ("p", "div"):
-                continue
-            if _LEAD_CLASS.search(el.get("class") or ""):
-                if _in_furniture(el):
-                    continue
-                t = text_of(el)
-                if 60 <= len(t) <= 1200:
-                    self.lead = t
-                return
-            if el.tag == "p" and len(text_of(el)) > 150:
-                return  # the body started: a standfirst comes before it
+    return lxml_html.document_fromstring(etree.tostring(tree, encoding="unicode", method="html"))
 
 
-def _in_furniture(el) -> bool:
-    for a in el.iterancestors():
-        if a.tag in _KEEP_TAGS:
-            continue
-        if a.tag in ("aside", "nav", "footer") or _is_junk_element(a):
-            return True
-    return False
+class _Candidates:
+    """The body candidates of one page, computed when first asked for, tidied and checked.
 
+    ``get(name)`` -> (paragraphs, problem); problem is "" when the paragraphs pass
+    :func:`body_problem`. ``tried`` lists the names computed, in order.
+    """
 
-_CREDIT_TAIL = re.compile(
-    r"\s*(?:©|\(c\)|cr[ée]dits?\s*(?:photos?)?\s*:|photo\s*:|ph\.?\s*:|source\s*:).*$", re.I
-)
+    NAMES = ("trafilatura", "trafilatura+precision", "trafilatura+recall", "trafilatura+pruned", "trafilatura+page",
+             "readability", "jsonld", "simple")
 
+    def __init__(self, parser: "GenericParser", page: MarkedPage, pm: PageMeta, url: str,
+                 headline: str, dateline: str, extra: dict, given: dict | None = None):
+        self.parser, self.page, self.pm, self.url = parser, page, pm, url
+        self.headline, self.dateline, self.extra = headline, dateline, extra
+        self.given = dict(given or {})
+        self.done: dict[str, tuple[list[str], str]] = {}
+        self.tried: list[str] = []
 
-def _caption_text(el) -> str:
-    parts = []
-    for line in _paragraphs_of(el):
-        if is_credit_line(line):
-            continue
-        line = _CREDIT_TAIL.sub("", line).strip()
-        if line:
-            parts.append(line)
-    return clean(" ".join(parts))
+    def get(self, name: str) -> tuple[list[str], str]:
+        if name not in self.done:
+            self.tried.append(name)
+            raw = self._compute(name)
+            paras = self.parser._tidy(raw, self.page, self.headline, self.dateline) if raw else []
+            why = body_problem(paras, self.page.link_texts, self.page.link_text) if paras else "no text"
+            self.done[name] = (paras, why)
+        return self.done[name]
+
+    def ok(self, name: str) -> bool:
+        return not self.get(name)[1]
+
+    def weight(self, name: str) -> int:
+        return _score(self.get(name)[0])
+
+    def _compute(self, name: str) -> list[str]:
+        if name in self.given:
+            return list(self.given[name])
+        page, extra = self.page, self.extra
+        tr = _trafilatura()
+        if name.startswith("trafilatura"):
+            if not tr:
+                return []
+            mode = name.partition("+")[2]
+            if mode == "pruned":
+                return self.parser._traf(tr, page.pruned, self.url, extra) or []
+            if mode == "page":  # as is, for comparisons
+                return self.parser._traf(tr, page.root, self.url, extra) or []
+            paras = self.parser._traf(tr, page.root, self.url, extra, mode=mode) or []
+            return _without_furniture(paras, page, extra, name)
+        if name == "readability":
+            return self.parser._readability(page, extra)
+        if name == "jsonld":
+            return _jsonld_paragraphs(self.pm.jsonld.get("articleBody", ""))
+        if name == "simple":
+            return _simple_extract(page.pruned)
+        raise KeyError(name)
 
 
 class GenericParser:
@@ -441,27 +220,41 @@ class GenericParser:
     ``find_dateline``: None (default) looks for a visible publication line near the
     headline (``Publié le ...``, ``Mis en ligne le ...``, ``12 mars 2024 à 10h30``);
     True keeps the aBamako rule (a ``Publié le <date>`` line anywhere); False, none.
+    ``explore=True`` computes every body candidate and leaves them in
+    ``extra["candidates"]`` (for benchmarks; slow).
     """
 
     name = "generic"
 
-    def __init__(self, *, page_title: bool = False, find_dateline: bool | None = None):
+    def __init__(self, *, page_title: bool = False, find_dateline: bool | None = None,
+                 explore: bool = False):
         self.page_title = page_title
         self.find_dateline = find_dateline
+        self.explore = explore
 
     def parse(self, body: bytes, url: str, content_type: str | None = None,
-              site: str | None = None) -> ParsedArticle:
+              site: str | None = None, *, fallback_date: dt.date | None = None,
+              require_date: bool = True) -> ParsedArticle:
+        """See the module doc. A page without a date of its own: ``fallback_date`` (the
+        day veille first saw it) is line 1's month, ``extra["date_source"] = "first_seen"``;
+        without one, ``require_date=False`` returns the article undated (``published``
+        None: the body and headline, no text format), else ``NotAnArticle("no-date")``."""
         ensure_html(body, content_type)
         dec = decode_html(bytes(body), content_type)
         html_text = dec.text
         root = parse_document(html_text[:16_000_000])
-        return self.from_tree(root, html_text, url, site=site, charset=dec.charset)
+        return self.from_tree(root, html_text, url, site=site, charset=dec.charset,
+                              fallback_date=fallback_date, require_date=require_date)
 
     # ------------------------------------------------------------------------------
     def from_tree(self, root, html_text: str, url: str, *, site: str | None = None,
                   charset: str = "", pm: PageMeta | None = None,
-                  extra: dict | None = None) -> ParsedArticle:
-        """Extract from an already parsed page (``html_text`` is the decoded page)."""
+                  extra: dict | None = None, fallback_date: dt.date | None = None,
+                  require_date: bool = True, given: dict | None = None) -> ParsedArticle:
+        """Extract from an already parsed page (``html_text`` is the decoded page).
+
+        ``given``: body candidates found by other means (``{"rules": paragraphs}``), tried
+        first."""
         pm = pm or page_meta(root)
         site = site_for(url, site)
         extra = dict(extra or {})
@@ -474,81 +267,57 @@ class GenericParser:
         else:
             dateline = ""
 
-        page = _Page(root, h1)
-        tried: list[str] = []
-        traf_date = ""
-        best: tuple[str, list[str]] | None = None
-        problems: dict[str, str] = {}
-
-        def consider(name: str, paras: list[str]) -> bool:
-            nonlocal best
-            tried.append(name)
-            paras = self._tidy(paras, page, headline, dateline)
-            why = body_problem(paras, page.link_texts)
-            if why:
-                problems[name] = why
-                return False
-            if best is None or _score(paras) > _score(best[1]) * 1.15:
-                best = (name, paras)
-            return True
-
-        tr = _trafilatura()
-        if tr:
-            doc = self._traf(tr, page, url, extra, recall=False)
-            if doc is not None:
-                traf_date = doc.get("date") or ""
-                if not headline:
-                    headline = clean(doc.get("title") or "")
-                consider("trafilatura", doc["paragraphs"])
-            if best is None:
-                doc = self._traf(tr, page, url, extra, recall=True)
-                if doc is not None:
-                    consider("trafilatura+recall", doc["paragraphs"])
-                consider("readability", self._readability(page, extra))
-            if best is None:
-                consider("simple", _simple_extract(page.pruned))
-        else:
-            consider("simple", _simple_extract(page.pruned))
+        page = MarkedPage(root, h1)
+        cands = _Candidates(self, page, pm, url, headline, dateline, extra, given)
+        body_src = _choose(cands)
+        if self.explore:
+            for name in _Candidates.NAMES:
+                cands.get(name)
+            extra["candidates"] = {k: v[0] for k, v in cands.done.items()}
+            extra["problems"] = {k: v[1] for k, v in cands.done.items()}
+            extra["features"] = {"kept_share": page.kept_share, "core_chars": page.core_chars,
+                                 "core_text": text_of(page.core) if page.core is not None else "",
+                                 "page_nlt": page.st.nlt(0)}
 
         if not headline:
             headline = pm.title
             head_src = ""
 
-        if best is not None:
-            body_src, paragraphs = best
+        problems = {k: v[1] for k, v in cands.done.items() if v[1]}
+        if body_src is not None:
+            paragraphs = cands.get(body_src)[0]
             method = f"og+{body_src}" if head_src else body_src
         else:
             extra["too_little_text"] = "; ".join(f"{k}: {v}" for k, v in problems.items())
             lead = pm.meta.get("og:description") or pm.meta.get("description") or ""
-            page_text = _text_len(page.pruned.find("body") if page.pruned.find("body") is not None else page.pruned)
-            if not lead or (page_text > 2 * MIN_BODY_CHARS and not _looks_like_article(pm)):
+            short = _short_body(cands, lead)
+            if short:
+                # a short text (a brief, a poem, a caption-sized notice) the page shows
+                paragraphs = cands.get(short)[0]
+                body_src = short
+                method = f"og+{short}" if head_src else short
+                extra["short_body"] = True
+            elif not lead or (page.kept_chars > 2 * MIN_BODY_CHARS and not _looks_like_article(pm)):
                 detail = "; ".join(f"{k}: {v}" for k, v in problems.items()) or "no body text found"
                 if not headline:
                     raise NotAnArticle("no-article", "no headline and no text found")
                 raise NotAnArticle("no-article", detail)
-            paragraphs = [lead]
-            body_src = method = "og"
+            else:
+                paragraphs = [lead]
+                body_src = method = "og"
         if not headline:
             raise NotAnArticle("no-headline", "no og:title, <h1> or <title>")
         extra["body_method"] = body_src
-        extra["tried"] = tried
+        extra["tried"] = list(cands.tried)
 
-        published, date_src = None, ""
-        if dateline:
-            published, date_src = parse_french_date(dateline), "dateline"
-        if not published:
-            published, date_src = meta_published(pm)
-        if not published and traf_date:
-            published, date_src = parse_iso_date(traf_date), "trafilatura"
-        if not published:
-            published, date_src = markup_published(root)
-        if not published:
-            published, date_src = near_headline_date(root, h1)
-        if not published:
-            published, date_src = htmldate_published(html_text)
-        if not published:
+        published, date_src = publication_date(
+            root, pm, h1, dateline, root if isinstance(root, lxml_html.HtmlElement) else html_text,
+            dateline_first=self.find_dateline is True)
+        if not published and fallback_date is not None:
+            published, date_src = fallback_date, "first_seen"
+        if not published and require_date:
             raise NotAnArticle("no-date", "no publication date found")
-        extra["date_source"] = date_src
+        extra["date_source"] = date_src if published else ""
 
         if self.page_title and pm.title:
             title = pm.title
@@ -577,47 +346,53 @@ class GenericParser:
 
     # ------------------------------------------------------------------------------
     @staticmethod
-    def _traf(tr, page: _Page, url: str, extra: dict, *, recall: bool):
+    def _traf(tr, tree, url: str, extra: dict, *, mode: str = "") -> list[str] | None:
+        """trafilatura's body of ``tree``; ``mode``: "" (balanced), precision, recall, page."""
         try:
             doc = tr.bare_extraction(
-                page.html()[:MAX_FALLBACK_CHARS], url=url or None, with_metadata=not recall,
+                _lxml_html_copy(tree), url=url or None, with_metadata=False,
                 include_comments=False, include_tables=True, include_images=False,
-                include_links=False, deduplicate=False, favor_recall=recall,
-                # no guessing from copyright years or bare text: the month matters
-                date_extraction_params={"extensive_search": False, "original_date": True},
+                include_links=False, deduplicate=False,
+                favor_precision=mode == "precision", favor_recall=mode == "recall",
             )
         except Exception as exc:  # trafilatura must never take the crawl down
-            extra["trafilatura_error"] = f"{type(exc).__name__}: {exc}"[:200]
+            extra[f"trafilatura{'+' + mode if mode else ''}_error"] = f"{type(exc).__name__}: {exc}"[:200]
             return None
         if doc is None:
             return None
         get = doc.get if isinstance(doc, dict) else lambda k: getattr(doc, k, None)
         body = get("body")
         if body is not None and len(body):
-            paras = _paragraphs_of(body)
-        else:
-            paras = [clean(line) for line in (get("text") or "").split("\n")]
-        return {"paragraphs": paras, "date": get("date") or "", "title": get("title") or ""}
+            return paragraphs_of(body)
+        return [clean(line) for line in (get("text") or "").split("\n")]
 
     @staticmethod
-    def _readability(page: _Page, extra: dict) -> list[str]:
+    def _readability(page: MarkedPage, extra: dict) -> list[str]:
+        """readability (trafilatura's port of readability-lxml) on a copy of the pruned page.
+
+        Its ``Document`` takes an ``lxml.html`` tree (not a string) and changes it."""
         try:
             from trafilatura.readability_lxml import Document  # noqa: PLC0415
 
-            html = Document(page.html(), min_text_length=25).summary()
+            tree = copy.deepcopy(_lxml_html_copy(page.pruned))
+            html = Document(tree, min_text_length=25).summary()
         except Exception as exc:
             extra["readability_error"] = f"{type(exc).__name__}: {exc}"[:200]
             return []
-        return _paragraphs_of(parse_document(html))
+        return paragraphs_of(parse_document(f"<html><body>{html}</body></html>"))
 
     @staticmethod
-    def _tidy(paras: list[str], page: _Page, headline: str, dateline: str) -> list[str]:
+    def _tidy(paras: list[str], page: MarkedPage, headline: str, dateline: str) -> list[str]:
         """Drop furniture lines, repeats of headline/dateline/caption; add a kept-apart lead."""
         nh, nd = norm(headline), norm(dateline) if dateline else ""
         ncap = {norm(c) for c in page.caption_texts if c}
         ncap.discard("")
         out = []
-        for i, p in enumerate(p for p in paras if p):
+        for p in paras:
+            if p and _INVISIBLE.search(p):
+                p = clean(_INVISIBLE.sub("", p))
+            if not p:
+                continue
             n = norm(p)
             if not n or (nd and n == nd) or n in ncap:
                 continue
@@ -645,8 +420,61 @@ class GenericParser:
         return dedup
 
 
+def _without_furniture(paras: list[str], page: MarkedPage, extra: dict, name: str) -> list[str]:
+    """``paras`` less the lines written only inside page furniture."""
+    keep = [p for p in paras if not page.only_in_furniture(p)]
+    if len(keep) < len(paras):
+        if _score(keep) < 0.5 * _score(paras):
+            # the extractor and the pruning disagree on most of the text: the checks on
+            # the whole (link lines, legal text) decide
+            extra.setdefault("furniture_kept", []).append(name)
+            return paras
+        extra.setdefault("furniture_lines", {})[name] = len(paras) - len(keep)
+    return keep
+
+
+# soft hyphens, zero-width spaces, word joiners, BOMs: invisible, and they split words
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+
+
+def _choose(c: _Candidates) -> str | None:
+    """The body candidate kept (see the module doc), None when none passes the checks."""
+    for name in c.given:
+        if c.ok(name):
+            return name
+    if not _trafilatura():
+        return "simple" if c.ok("simple") else None
+    first = "trafilatura"
+    if c.ok(first):
+        if c.ok("jsonld") and c.weight("jsonld") > 1.5 * c.weight(first):
+            return "jsonld"
+        return first
+    best = None
+    for name in ("trafilatura+recall", "readability", "jsonld", "simple"):
+        if c.ok(name) and (best is None or c.weight(name) > c.weight(best) * 1.15):
+            best = name
+    return best
+
+
+SHORT_BODY_CHARS = 50  # a body this light is taken when nothing longer passes the checks
+
+
+def _short_body(c: _Candidates, lead: str) -> str | None:
+    """The candidate to keep when every one is too short: the longest that failed for its
+    length only, weighs ``SHORT_BODY_CHARS`` or more and is not shorter than the
+    page's description (which it usually contains)."""
+    best = None
+    for name, (paras, why) in c.done.items():
+        if not why.startswith("too little text"):
+            continue
+        w = _score(paras)
+        if w >= SHORT_BODY_CHARS and w >= 0.8 * text_weight(lead) and (best is None or w > best[1]):
+            best = (name, w)
+    return best[0] if best else None
+
+
 def _score(paras: list[str]) -> float:
-    return sum(len(p) for p in paras)
+    return sum(text_weight(p) for p in paras)
 
 
 def _looks_like_article(pm: PageMeta) -> bool:
@@ -672,7 +500,7 @@ def _simple_extract(root) -> list[str]:
             groups.setdefault(parent, []).append(p)
     best = None
     if groups:
-        best = max(groups, key=lambda k: sum(_text_len(p) for p in groups[k]))
+        best = max(groups, key=lambda k: sum(text_len(p) for p in groups[k]))
     # old table layouts: text runs split by <br><br> in a cell or <font>, no <p> at all
     cand = None
     for el in root.iter("td", "font", "div"):
@@ -681,11 +509,11 @@ def _simple_extract(root) -> list[str]:
         own = len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
         if own > 300 and (cand is None or own > cand[1]):
             cand = (el, own)
-    if cand is not None and (best is None or cand[1] > sum(_text_len(p) for p in groups[best])):
-        return _paragraphs_of(cand[0])
+    if cand is not None and (best is None or cand[1] > sum(text_len(p) for p in groups[best])):
+        return paragraphs_of(cand[0])
     if best is None:
         return []
     out = []
     for p in groups[best]:
-        out.extend(_paragraphs_of(p))
+        out.extend(paragraphs_of(p))
     return out

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+from lxml import html as lxml_html
 
 from scrapers.parsers.dates import fold
 from scrapers.parsers.decode import fix_c1_refs, is_html_content_type, sniff_kind
@@ -90,6 +91,12 @@ _UTF8_PARSER = etree.HTMLParser(
     encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
     default_doctype=False, collect_ids=False,
 )
+# lxml.html elements (trafilatura and its readability take such a tree as is), chosen in C:
+# lxml.html's own parser asks a Python function for the class of every element
+_UTF8_PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
+    element=lxml_html.HtmlElement, comment=lxml_html.HtmlComment, entity=lxml_html.HtmlEntity,
+    pi=lxml_html.HtmlProcessingInstruction,
+))
 
 
 def parse_document(text: str) -> etree._Element:

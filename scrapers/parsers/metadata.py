@@ -1,17 +1,19 @@
-"""Page metadata for any news page: headline, publication date, dateline, publisher.
+"""Page metadata for any news page: ``<meta>``, JSON-LD, publication date, dateline.
 
 Everything here works on a page already parsed by lxml (``parse_document``) and never
-touches the network. Sources, in the order :class:`GenericParser` trusts them:
+touches the network.
 
-- headline: the page's ``<h1>`` when JSON-LD ``headline`` / ``og:title`` / ``<title>``
-  confirm it (the page's own spelling), else JSON-LD ``headline``, ``og:title`` less a
-  ``" | Site"`` suffix, the first ``<h1>``, the longest part of ``<title>``;
-- date: JSON-LD ``datePublished`` (lists and ``@graph`` included, articles first),
-  ``article:published_time`` and similar ``<meta>``, ``<time datetime>`` /
-  ``itemprop=datePublished`` / ``abbr.published`` in the page, a date written just after
-  the headline, then htmldate (``original_date=True, extensive_search=False``);
+- headline: :mod:`scrapers.parsers.headline` (it reads :class:`PageMeta`);
+- date (:func:`publication_date`): see there; JSON-LD ``datePublished`` (lists and
+  ``@graph`` included, articles first) and ``article:published_time`` first;
 - dateline: a visible publication line near the headline, as written
   (``Publié le 12 mars 2024``, ``Mis en ligne le ...``, ``12 mars 2024 à 10h30``).
+
+Decisions:
+
+- Dates: the page's statement of publication wins; otherwise the month most sources agree
+  on, modification dates never; a bare 1 January from a text search is a copyright year,
+  not a date. The month matters more than the day.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date
-from scrapers.parsers.htmltools import norm, text_of
+from scrapers.parsers.htmltools import text_of
 from veille.core.textformat import clean
 
 __all__ = [
@@ -33,12 +35,10 @@ __all__ = [
     "meta_published",
     "markup_published",
     "htmldate_published",
+    "publication_date",
     "find_dateline",
     "find_near_dateline",
     "near_headline_date",
-    "choose_headline",
-    "strip_site_suffix",
-    "headline_element",
 ]
 
 
@@ -47,7 +47,8 @@ class PageMeta:
     title: str = ""  # <title> as written, white space collapsed
     meta: dict = field(default_factory=dict)  # og:title, og:description, article:published_time ...
     canonical: str = ""
-    jsonld: dict = field(default_factory=dict)  # headline, datePublished, articleSection, publisher
+    jsonld: dict = field(default_factory=dict)  # headline, datePublished, articleSection, publisher,
+    # articleBody
 
 
 _META_KEYS = {
@@ -116,6 +117,10 @@ def _collect_jsonld(data, out: dict) -> None:
                 if isinstance(v, (list, dict)):
                     stack.append(v)
 
+    bodies = [d.get("articleBody") for d in found if _is_article(d)]
+    bodies = [b for b in bodies if isinstance(b, str) and b.strip()]
+    if bodies and "articleBody" not in out:
+        out["articleBody"] = max(bodies, key=len)  # as written: line breaks are paragraphs
     for d in sorted(found, key=lambda d: not _is_article(d)):
         for k in ("datePublished", "dateCreated", "headline", "articleSection"):
             v = d.get(k)
@@ -131,19 +136,68 @@ def _collect_jsonld(data, out: dict) -> None:
                 out["publisher"] = clean(pub["name"])
 
 
-def meta_published(pm: PageMeta):
-    """(date, source) from JSON-LD and ``<meta>``; (None, "") when none parses."""
+_STRONG_META = ("article:published_time", "og:published_time", "parsely-pub-date", "datepublished")
+_WEAK_META = ("dc.date.issued", "dc.date", "dcterms.date", "dcterms.created", "date", "pubdate",
+              "publishdate", "sailthru.date")
+
+
+def meta_published(pm: PageMeta, *, strong_only: bool = False):
+    """(date, source) from JSON-LD and ``<meta>``; (None, "") when none parses.
+
+    JSON-LD ``datePublished`` and ``article:published_time`` and the like name the
+    publication; ``date``, ``dc.date`` ... (left out with ``strong_only``) may be a
+    modification date. ``dateModified`` / ``article:modified_time`` are never used."""
     for key, source in (("datePublished", "jsonld"), ("dateCreated", "jsonld")):
         d = parse_iso_date(pm.jsonld.get(key)) or parse_date(pm.jsonld.get(key))
         if d:
             return d, source
-    for key in ("article:published_time", "og:published_time", "dc.date.issued", "dc.date",
-                "dcterms.date", "dcterms.created", "date", "pubdate", "publishdate",
-                "sailthru.date", "parsely-pub-date", "datepublished"):
+    for key in _STRONG_META if strong_only else _STRONG_META + _WEAK_META:
         v = pm.meta.get(key)
         d = parse_iso_date(v) or parse_date(v)
         if d:
             return d, "meta"
+    return None, ""
+
+
+def _plausible(d) -> bool:
+    return d is not None and dt.date(1995, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=2)
+
+
+def publication_date(root, pm: PageMeta, h1=None, dateline: str = "", page=None,
+                     *, dateline_first: bool = False):
+    """(date, source) of the article's publication; (None, "") when the page shows none.
+
+    ``dateline_first``: a visible dateline wins (the aBamako rule). Then the page's own
+    statement of publication (JSON-LD ``datePublished``, ``article:published_time``);
+    failing that the month most sources agree on, among the dateline, the other ``<meta>``
+    dates, htmldate's conservative search (original date, not the last update), ``<time>``
+    / ``itemprop=datePublished`` outside related-article boxes and comments, and a date
+    written just under the headline, ties going to that order. Last, htmldate's extensive
+    search (dates in the text). ``page``: the page's tree or text, for htmldate.
+    """
+    line_date = parse_french_date(dateline) if dateline else None
+    if dateline_first and line_date:
+        return line_date, "dateline"
+    d, src = meta_published(pm, strong_only=True)
+    if _plausible(d):
+        return d, src
+    found = [meta_published(pm), (line_date, "dateline"), (None, "htmldate"), markup_published(root),
+             near_headline_date(root, h1)]
+    months = [d.strftime("%Y-%m") for d, _ in found if _plausible(d)]
+    if not any(months.count(m) >= 2 for m in months):  # htmldate (the slow one) decides
+        found[2] = htmldate_published(page if page is not None else root)
+    found = [(d, s) for d, s in found if _plausible(d)]
+    if found:
+        votes: dict[str, int] = {}
+        for d, _ in found:
+            votes[d.strftime("%Y-%m")] = votes.get(d.strftime("%Y-%m"), 0) + 1
+        top = max(votes.values())
+        for d, s in found:
+            if votes[d.strftime("%Y-%m")] == top:
+                return d, s
+    d, src = htmldate_published(page if page is not None else root, extensive=True)
+    if _plausible(d) and (d.month, d.day) != (1, 1):  # 1 January: a bare year (a copyright)
+        return d, src
     return None, ""
 
 
@@ -187,108 +241,22 @@ def markup_published(root: etree._Element):
     return None, ""
 
 
-def htmldate_published(html_text: str):
-    """(date, "htmldate") from htmldate's conservative search; (None, "") without it."""
+def htmldate_published(html_text, *, extensive: bool = False):
+    """(date, "htmldate") from htmldate's conservative search (``extensive``: its search
+    of the text too, source "htmldate-text"); (None, "") without it.
+
+    ``html_text``: the page, or its tree (htmldate works on a copy)."""
     try:
         from htmldate import find_date  # noqa: PLC0415 - a trafilatura dependency
     except Exception:  # pragma: no cover
         return None, ""
     try:
-        v = find_date(html_text[:1_500_000], original_date=True, extensive_search=False,
-                      outputformat="%Y-%m-%d")
+        page = html_text[:1_500_000] if isinstance(html_text, str) else html_text
+        v = find_date(page, original_date=True, extensive_search=extensive, outputformat="%Y-%m-%d")
     except Exception:
         return None, ""
     d = parse_iso_date(v) if v else None
-    return (d, "htmldate") if d else (None, "")
-
-
-# --- headline ----------------------------------------------------------------------------
-
-_SEPS = re.compile(r"\s+(?:[|–—·•»]|-{1,2}|::)\s+")
-
-
-def strip_site_suffix(text: str, names) -> str:
-    """``"Titre | Maliweb.net"`` → ``"Titre"`` when the suffix (or prefix) names the site."""
-    text = clean(text)
-    keys = {norm(n) for n in names if n and norm(n)}
-    keys |= {k.replace(" ", "") for k in keys}
-    parts = _SEPS.split(text)
-    if len(parts) < 2:
-        return text
-    for cut in range(len(parts) - 1, 0, -1):  # a site suffix
-        tail = " ".join(parts[cut:])
-        nt = norm(tail)
-        if nt in keys or nt.replace(" ", "") in keys:
-            m = list(_SEPS.finditer(text))[cut - 1]
-            return text[: m.start()].strip()
-    head = norm(parts[0])
-    if head in keys or head.replace(" ", "") in keys:  # a site prefix
-        m = _SEPS.search(text)
-        return text[m.end():].strip()
-    return text
-
-
-def headline_element(root: etree._Element):
-    """The page's main ``<h1>`` (the first one with text outside header/nav/aside), or None."""
-    first = None
-    for h in root.iter("h1"):
-        t = text_of(h)
-        if not t:
-            continue
-        if first is None:
-            first = h
-        if not any(a.tag in ("nav", "aside", "footer") for a in h.iterancestors()):
-            return h
-    return first
-
-
-def choose_headline(root, pm: PageMeta, site: str = ""):
-    """(headline, source, h1 element): source ``og`` when metadata gave or confirmed it."""
-    names = [pm.meta.get("og:site_name", ""), site, site.rsplit(".", 1)[0] if site else "",
-             pm.jsonld.get("publisher", "")]
-    metas = [m for m in (pm.jsonld.get("headline"), pm.meta.get("og:title"),
-                         pm.meta.get("twitter:title")) if m]
-    h1 = headline_element(root)
-    h1_text = text_of(h1) if h1 is not None else ""
-    if h1_text:
-        n1 = norm(h1_text)
-        for m in metas:
-            nm = norm(m)
-            if nm == n1 or norm(strip_site_suffix(m, names)) == n1:
-                return h1_text, "og", h1
-        if pm.title and norm(strip_site_suffix(pm.title, names)) == n1:
-            return h1_text, "", h1
-    if metas:
-        return strip_site_suffix(metas[0], names), "og", h1
-    if h1_text:
-        return h1_text, "", h1
-    if pm.title:
-        # "Le Républicain - Mali - Ecole : les enseignants ..." : the part a page shows
-        parts = [p for p in _SEPS.split(pm.title) if p]
-        shown, el = _shown_title_part(root, parts)
-        if shown:
-            return shown, "", el
-        return strip_site_suffix(pm.title, names), "", None
-    return "", "", None
-
-
-def _shown_title_part(root, parts: list[str]):
-    """(text, element) of the part of ``<title>`` the page shows as its headline."""
-    if len(parts) < 2:
-        return "", None
-    want = {norm(p): p for p in parts if len(p) > 15}
-    if not want:
-        return "", None
-    body = root.find("body")
-    if body is None:
-        return "", None
-    for el in body.iter("h2", "h3", "b", "strong", "font", "span", "div", "td", "p"):
-        t = (el.text or "").strip()
-        if 15 < len(t) < 300:
-            n = norm(text_of(el))
-            if n in want:
-                return clean(text_of(el)), el
-    return (max(parts, key=len), None) if max(len(p) for p in parts) > 30 else ("", None)
+    return (d, "htmldate-text" if extensive else "htmldate") if d else (None, "")
 
 
 # --- dateline ----------------------------------------------------------------------------

@@ -22,7 +22,10 @@ Line 1 is ``<headline> - <site>`` (the rule of the text format for non-aBamako s
 The result's ``method`` is ``rules``. When the rules find no headline, no body or no date
 (a redesign, a page of another kind), the page goes to :class:`GenericParser` and
 ``method`` says so: ``generic:<its method>`` (e.g. ``generic:og+trafilatura``), with
-``extra["rules_missing"]`` naming what the rules missed. Without any selector the parser
+``extra["rules_missing"]`` naming what the rules missed. A body the rules found is checked
+like the generic parser's candidates (:func:`~scrapers.parsers.generic.body_problem`):
+mostly link lines (a menu, a listing) or cookie / legal text sends the page to the
+generic parser too (a short body does not: a brief is a brief). Without any selector the parser
 is the generic one (``generic:…`` too).
 
 The page is parsed once with lxml (no BeautifulSoup, no second parse); selectors are
@@ -41,7 +44,7 @@ from lxml.cssselect import CSSSelector
 from scrapers.parsers.base import ParsedArticle, site_for
 from scrapers.parsers.dates import parse_date, parse_french_date, parse_iso_date, publisher_from_dateline
 from scrapers.parsers.decode import decode_html
-from scrapers.parsers.generic import GenericParser
+from scrapers.parsers.generic import GenericParser, body_problem
 from scrapers.parsers.htmltools import ensure_html, inline_text, paragraphs, parse_document, remove
 from scrapers.parsers.metadata import PageMeta, page_meta
 from veille.core.textformat import clean
@@ -92,21 +95,28 @@ class SiteRulesParser:
 
     # -- entry point ---------------------------------------------------------------------
     def parse(self, body: bytes, url: str, content_type: str | None = None,
-              site: str | None = None) -> ParsedArticle:
+              site: str | None = None, *, fallback_date=None, require_date: bool = True) -> ParsedArticle:
+        """``fallback_date`` / ``require_date``: for an undated page, as in
+        :meth:`GenericParser.parse`."""
         ensure_html(body, content_type)
+        undated = {"fallback_date": fallback_date, "require_date": require_date}
         if not self.has_rules:
-            return self._generic(body, url, content_type, site, "no rules")
+            return self._generic(body, url, content_type, site, "no rules", undated)
         dec = decode_html(bytes(body), content_type)
         root = parse_document(dec.text)
         try:
-            art = self._extract(root, url, site_for(url, site))
+            art = self._extract(root, url, site_for(url, site),
+                                date_optional=fallback_date is not None or not require_date)
         except _Missing as exc:
-            return self._generic(body, url, content_type, site, str(exc))
+            return self._generic(body, url, content_type, site, str(exc), undated)
+        if art.published is None and fallback_date is not None:
+            art.published = fallback_date
+            art.extra["date_source"] = "first_seen"
         art.charset = dec.charset
         return art
 
-    def _generic(self, body, url, content_type, site, missing: str) -> ParsedArticle:
-        art = self.fallback.parse(body, url, content_type, site=site_for(url, site))
+    def _generic(self, body, url, content_type, site, missing: str, undated=None) -> ParsedArticle:
+        art = self.fallback.parse(body, url, content_type, site=site_for(url, site), **(undated or {}))
         if not str(art.method).startswith("generic"):
             art.method = f"generic:{art.method}"
         art.extra = {**(art.extra or {}), "rules_missing": missing}
@@ -120,7 +130,7 @@ class SiteRulesParser:
         hits = sel(root)
         return hits[0] if hits else None
 
-    def _extract(self, root, url: str, site: str) -> ParsedArticle:
+    def _extract(self, root, url: str, site: str, date_optional: bool = False) -> ParsedArticle:
         missing = []
         pm = page_meta(root)
         # headline
@@ -149,7 +159,7 @@ class SiteRulesParser:
                 published = parse_french_date(dateline) or parse_date(dateline)
         if not published:
             published = _page_date(pm)
-        if not published:
+        if not published and not date_optional:
             missing.append("date")
         # caption (read before the drops: it often sits in a dropped figure)
         el = self._first("caption", root)
@@ -166,6 +176,10 @@ class SiteRulesParser:
         paras = [p for p in paras if p and p not in (headline, dateline, caption)]
         if not paras:
             missing.append("body")
+        else:
+            why = body_problem(paras, _link_texts(root))
+            if why and not why.startswith("too little text"):
+                missing.append(f"body ({why})")  # the selectors caught a menu or a cookie notice
         if missing:
             raise _Missing(", ".join(missing))
         return ParsedArticle(
@@ -181,6 +195,10 @@ class SiteRulesParser:
             canonical_url=pm.canonical or pm.meta.get("og:url") or url,
             method="rules",
         )
+
+
+def _link_texts(root) -> set[str]:
+    return {t for t in (clean(inline_text(a)) for a in root.iter("a")) if 2 <= len(t) <= 200}
 
 
 def _page_date(pm: PageMeta):

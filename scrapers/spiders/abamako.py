@@ -1,6 +1,6 @@
 """The aBamako CMS family: news.abamako.com and its sister sites.
 
-Discovery has three ways in (see ../shared/docs/sources.md):
+Discovery has three ways in:
 
 - the RSS feed (``/rss/rss.xml``, and any feed the home page links);
 - listing pages (home page and sections), following their pagination a few pages deep;

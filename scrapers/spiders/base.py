@@ -49,7 +49,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from scrapers.feeds import FeedError, parse_feed
 from scrapers.items import ArticleItem, NotModifiedItem, PageItem, SkipItem
-from scrapers.middlewares import OffsiteRedirect
+from scrapers.middlewares import BadEncoding, OffsiteRedirect
 from scrapers.parsers.base import looks_truncated
 from storage import Store
 from veille.core.clock import utcnow
@@ -69,6 +69,8 @@ def classify_failure(failure) -> tuple[str, str, str, int | None]:
         return "failed", f"http-{status}", "", status
     if isinstance(exc, OffsiteRedirect):
         return "skipped", "offsite-redirect", exc.target, None
+    if isinstance(exc, BadEncoding):  # the server lied about its Content-Encoding
+        return "failed", "bad-encoding", str(exc), None
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
         if "robots.txt" in text.lower():

@@ -61,6 +61,11 @@ def faulty(tmp_path_factory):
             page(9): ({"body_b64": __import__("base64").b64encode(original[: len(original) // 2]).decode()},
                       "skipped", "truncated-html"),
             page(10): ({"redirect": f"http://127.0.0.1:{other_port}/h/1.html"}, "skipped", "offsite-redirect"),
+            # a Content-Encoding that lies about the body: one reason code, no traceback
+            page(12): ({"headers": {"Content-Encoding": "gzip"}, "body": NO_MARKUP}, "failed", "bad-encoding"),
+            page(13): ({"headers": {"Content-Encoding": "deflate"}, "body": NO_MARKUP}, "failed", "bad-encoding"),
+            page(14): ({"headers": {"Content-Encoding": "zstd"}, "body": NO_MARKUP}, "failed", "bad-encoding"),
+            page(15): ({"headers": {"Content-Encoding": "br"}, "body": NO_MARKUP}, "failed", "bad-encoding"),
         }
         faults = {path: spec for path, (spec, _, _) in cases.items()}
         # a wrong charset in the header: the page is windows-1252, the header says UTF-8
@@ -91,7 +96,10 @@ def test_crawl_survives_and_finishes(faulty):
     assert faulty["proc"].returncode == 0
 
 
-@pytest.mark.parametrize("case", range(11))
+CASES = [*range(11), 12, 13, 14, 15]
+
+
+@pytest.mark.parametrize("case", CASES)
 def test_each_fault_is_recorded_with_its_reason(faulty, case):
     path = faulty["page"](case)
     _, kind, reason = faulty["cases"][path]
@@ -123,6 +131,15 @@ def test_wrong_charset_header_still_gives_the_right_text(faulty):
     assert one(faulty["db"], "select count(*) from versions v join articles a on a.id = v.article_id where a.url = ?", [url]) == 1
 
 
+def test_no_fault_left_a_traceback(faulty):
+    """Every fault is a reasoned skip (logged on one line), none an ``error-...`` with a
+    traceback: a lying Content-Encoding included."""
+    crawl_id = one(faulty["db"], "select max(id) from crawls")
+    assert rows(faulty["db"], "select url, reason from skips where crawl_id = ? and reason like 'error-%'",
+                [crawl_id]) == []
+    assert "Traceback" not in faulty["proc"].stderr, faulty["proc"].stderr[-3000:]
+
+
 def test_server_errors_were_retried(faulty):
     path = faulty["page"](2)
     assert sum(1 for h in faulty["hits"] if h["path"] == path) >= 2
@@ -137,6 +154,6 @@ def test_hostile_feed_is_refused_and_counted(faulty):
 
 def test_listing_discovery_still_found_the_rest(faulty):
     crawl = rows(faulty["db"], "select * from crawls order by id")[-1]
-    # 24 articles: 11 broken, one served with a wrong charset, the rest unchanged
-    assert crawl["unchanged"] == 24 - 11
+    # 24 articles: 15 broken, one served with a wrong charset, the rest unchanged
+    assert crawl["unchanged"] == 24 - 15
     assert crawl["new"] == 0 and crawl["updated"] == 0

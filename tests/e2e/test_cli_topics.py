@@ -102,6 +102,22 @@ def test_bad_query_exits_2_naming_the_problem(work, query, problem):
     assert (work / "veille.toml").read_text(encoding="utf-8") == CONFIG  # unchanged
 
 
+@pytest.mark.parametrize("query", ["(" * 300 + "Mali" + ")" * 300, "NOT " * 1200 + "Mali"])
+def test_deeply_nested_query_exits_2_without_traceback(work, query):
+    r = veille(work, "topics", "add", "t", query)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "RecursionError" not in r.stderr
+    assert "bad query for topic 't'" in r.stderr and "nested too deeply" in r.stderr
+    assert (work / "veille.toml").read_text(encoding="utf-8") == CONFIG  # unchanged
+    # the same query written in the config by hand: every command refuses the config
+    (work / "deep.toml").write_text(f'[[topics]]\nname = "t"\nquery = "{query}"\n', encoding="utf-8")
+    for args in (["topics", "list"], ["flags"], ["run"]):
+        r = veille(work, *args, "--config", "deep.toml")
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert "Traceback" not in r.stderr and "nested too deeply" in r.stderr, (args, r.stderr)
+        assert "deep.toml:3" in r.stderr
+
+
 def test_bad_name_exits_2(work):
     r = veille(work, "topics", "add", "two words", "Mali")
     assert r.returncode == 2 and "bad topic name" in r.stderr
@@ -166,14 +182,16 @@ def test_flags_command(stored):
     data = json.loads(r.stdout)
     assert [i["url"] for i in data["topics"]["otan"]] == ["http://x/1"]
     assert data["crawls"][0]["source"] == "abamako"
-    r = veille(stored, "flags", "--topic", "secu")
-    assert r.returncode == 0 and r.stdout.startswith("nothing new on your topics")
+    r = veille(stored, "flags", "--topic", "secu")  # no such topic: said, not "nothing new" (issue 12)
+    assert r.returncode == 2 and "no topic named 'secu' (topics: otan)" in r.stderr
     r = veille(stored, "flags", "--since", "2999-01-01", "--json")
     assert json.loads(r.stdout)["topics"] == {}
     r = veille(stored, "flags", "--since", "2000-01-01T00:00:00+02:00", "--json")
     assert list(json.loads(r.stdout)["topics"]) == ["otan"]
-    r = veille(stored, "flags", "--since", "yesterday")
-    assert r.returncode == 2 and "bad --since 'yesterday'" in r.stderr
+    r = veille(stored, "flags", "--since", "yesterday")  # a relative --since works (issue 12)
+    assert r.returncode == 0, r.stderr
+    r = veille(stored, "flags", "--since", "soon")
+    assert r.returncode == 2 and "bad --since 'soon'" in r.stderr
     # --db wins over the config's [store] path
     r = veille(stored, "flags", "--db", str(stored / "none.db"))
     assert r.returncode == 1

@@ -239,7 +239,8 @@ def test_article_history(client, store):
     assert [(r["version"], r["what"]) for r in got] == [(2, "changed"), (1, "first seen")]
     assert got[0]["crawl_id"] > got[1]["crawl_id"]
     assert "<ins>Le Mali et la Russie" in got[0]["diff_html"]
-    assert "<del>" in got[0]["diff_html"] and got[0]["diff_html"].count("<p>") >= 2  # full text
+    assert "<del>" in got[0]["diff_html"]  # only what changed (issue 12), the whole text in full_html
+    assert got[0]["full_html"].count("<p>") >= 2
     assert "<ins>" not in got[1]["diff_html"] and got[1]["diff_html"].startswith("<p>")
     assert got[0]["topics"] == "mali, securite"
     assert client.query("article_history", id="999999") == []
@@ -303,6 +304,14 @@ def test_search_is_accent_insensitive_and_ranked(client, store):
     assert "<mark>sécurité</mark>" in page.lower() or "<mark>Sécurité</mark>" in page
 
 
+@pytest.mark.parametrize("q", ["(" * 300 + "otan" + ")" * 300, "NOT " * 1200 + "otan"])
+def test_search_with_a_deeply_nested_query_answers(client, store, q):
+    """A query nested past the topic language's depth limit is searched as plain words (the
+    search box never errors), not a RecursionError turned into a 400."""
+    client.query("search", q=q)
+    assert "otan" in client.html(f"/{DB_NAME}/search", q=q).lower()
+
+
 def test_every_canned_query_runs(client, store):
     """Each query in metadata.yml, with its parameters empty, answers without error."""
     queries = load_metadata()["databases"][DB_NAME]["queries"]
@@ -359,7 +368,7 @@ def test_diff_html_is_sanitized(client):
 
 def test_dashboard(client, store):
     page = client.html("/-/dashboards/veille")
-    assert "Articles per day, by source" in page and "Flags per day, by topic" in page
+    assert "Articles by publication day, by source" in page and "Flags by the day they were raised" in page
     charts = load_metadata()["plugins"]["datasette-dashboards"]["veille"]["charts"]
     n_articles = one(store["db"], "SELECT count(*) FROM articles")
     n_flags = one(store["db"], "SELECT count(*) FROM flags")

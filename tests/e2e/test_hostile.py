@@ -1,7 +1,8 @@
 """Hostile input: each case refused or bounded with a clear message, nothing stored changed.
 
 - a crawl against a replica serving a gzip bomb, deeply nested HTML, a large attribute,
-  redirects to another live server / a file: URL / credentials / a second hop off site,
+  redirects to another live server (also spelled with backslashes, ``http:/\\host``) / a
+  file: URL / credentials / a second hop off site,
   and a feed and a listing full of URLs with credentials and non-HTTP schemes; the hit
   logs prove what was (not) requested;
 - the parser on 100k levels of nesting and a 50 MB attribute, in a subprocess: time and
@@ -26,7 +27,7 @@ import urllib.request
 
 import pytest
 
-from helpers import ROOT, one, rows, run_crawl, stop_process
+from helpers import ROOT, one, rows, run_crawl, stop_process, wait_for_http
 
 NESTING = 100_000
 
@@ -101,6 +102,10 @@ def hostile(tmp_path_factory):
             page(6): {"redirect": "/h/hop.html"},
             "/h/hop.html": {"redirect": f"http://evil.example.org{page(6)}"},
             page(7): {"redirect": f"ftp://{host}:{port}/h/999021.html"},
+            # backslashes: urljoin keeps them on this site, while Scrapy (w3lib's
+            # safe_url_string) makes them http://127.0.0.1:<other port>/...
+            page(8): {"redirect": f"http:/\\{host}:{other.port}/h/999022.html"},
+            page(9): {"redirect": f"http:\\\\{host}:{other.port}\\h\\999023.html"},
             "/rss/rss.xml": {"body": _feed(srv.base_url, bad_links), "content_type": "application/rss+xml"},
             "/": {"body": listing},
         }
@@ -174,7 +179,7 @@ def test_nesting_and_big_attribute_end_as_unchanged_or_a_reasoned_skip(hostile, 
             != hostile["before"][url]["last_seen"]
 
 
-@pytest.mark.parametrize("n", [3, 4, 5, 6, 7])
+@pytest.mark.parametrize("n", [3, 4, 5, 6, 7, 8, 9])
 def test_redirects_off_site_are_refused(hostile, n):
     # n == 6 goes on site to /h/hop.html, then off site: recorded under the article's URL
     skip = _skip(hostile, n)
@@ -397,7 +402,22 @@ def _export(db, out, *extra):
 
 
 def _tree(path):
-    return sorted((str(p.relative_to(path)), p.is_symlink()) for p in path.rglob("*"))
+    """Every path below ``path`` (and whether it is a link), but the ``-wal``/``-shm`` that
+    a read-only SQLite reader of a WAL store may create beside it (they belong to the
+    store, not to what the export wrote; the store's own bytes are checked apart)."""
+    return sorted((str(p.relative_to(path)), p.is_symlink()) for p in path.rglob("*")
+                  if not p.name.endswith((".db-wal", ".db-shm")))
+
+
+def _victim_and_out(tmp_path):
+    """``outside/`` with ``victim.txt`` ("keep me") in it, and an empty ``out/`` beside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    return outside, victim, out
 
 
 @pytest.mark.parametrize("fmt", ["text", "jsonl"])
@@ -406,12 +426,7 @@ def test_export_refuses_links_that_leave_the_folder(small_store, tmp_path, fmt, 
     from storage.export import file_name
 
     db_sum = hashlib.sha256(small_store.read_bytes()).hexdigest()
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    victim = outside / "victim.txt"
-    victim.write_text("keep me")
-    out = tmp_path / "out"
-    out.mkdir()
+    outside, victim, out = _victim_and_out(tmp_path)
     first = one(small_store, "select content_hash from articles order by id limit 1")
     name = file_name(1, one(small_store, "select content_hash from articles order by id limit 1 offset 1")) \
         if fmt == "text" else "articles.jsonl"
@@ -430,12 +445,37 @@ def test_export_refuses_links_that_leave_the_folder(small_store, tmp_path, fmt, 
     assert hashlib.sha256(small_store.read_bytes()).hexdigest() == db_sum
 
 
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_export_never_writes_through_a_hard_link(small_store, tmp_path, fmt):
+    """A file of --out that is a hard link to a file outside (same inode): the export
+    replaces the name with a new file (temporary file, then rename) and the file outside
+    keeps its bytes."""
+    import os
+
+    from storage.export import file_name
+
+    _, victim, out = _victim_and_out(tmp_path)
+    name = (file_name(0, one(small_store, "select content_hash from articles order by id limit 1"))
+            if fmt == "text" else "articles.jsonl")
+    os.link(victim, out / name)
+    proc = _export(small_store, out, "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "keep me"
+    assert os.stat(victim).st_nlink == 1  # the link in --out was replaced, not written through
+    written = (out / name).read_text(encoding="utf-8")
+    assert written != "keep me" and written
+    if fmt == "text":
+        assert written == one(small_store, "select c.text from articles a join contents c"
+                                           " on c.hash = a.content_hash order by a.id limit 1")
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
 def test_export_with_dotdot_in_out_stays_in_the_folder_it_names(small_store, tmp_path):
     (tmp_path / "a").mkdir()
     proc = _export(small_store, tmp_path / "a" / ".." / "b")
     assert proc.returncode == 0, proc.stderr
     assert len(list((tmp_path / "b").iterdir())) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "s.db"]
+    assert [name for name, _ in _tree(tmp_path) if "/" not in name] == ["a", "b", "s.db"]
     assert list((tmp_path / "a").iterdir()) == []
 
 
@@ -462,15 +502,7 @@ def test_datasette_is_served_read_only(small_store, tmp_path):
                              "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/{DB_NAME}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + ".json", timeout=2).read()
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text(errors="replace")
-                assert time.monotonic() < deadline, "veille serve did not start"
-                time.sleep(0.2)
+        wait_for_http(base + ".json", proc, tmp_path / "serve.log")
         writes = [
             "delete from articles",
             "insert into topics (name, query) values ('x', 'y')",

@@ -165,16 +165,19 @@ def test_overlapping_once_exits_politely(site, make_replica, tmp_path):
 def test_crash_is_recorded_failed_and_others_still_crawl(site, make_replica, tmp_path):
     srv = make_replica(site.out_dir)
     cfg = write_config(tmp_path, [
-        {"name": "broken", "spider": "no_such_spider", "every": "1h", "base_url": srv.base_url},
+        # a spider argument the spider refuses: the crawl exits 2 before it starts (a
+        # misspelled spider is refused when the config loads, issue 12)
+        {"name": "broken", "spider": "abamako", "every": "1h", "base_url": srv.base_url,
+         "args": {"ids": "abc"}},
         {"name": "replica", "spider": "abamako", "every": "1h", "base_url": srv.base_url},
     ])
     db = tmp_path / "veille.db"
     p = once(cfg)
-    assert p.returncode == 1, p.stderr
+    assert p.returncode == 3, p.stderr  # ran, but a source failed
     by_source = {c["source"]: c for c in crawls(db)}
     assert by_source["broken"]["status"] == "failed"
-    assert by_source["broken"]["finish_reason"].startswith("crashed before starting (exit code 1")
-    assert "no_such_spider" in p.stderr  # the crawl's last output is logged
+    assert by_source["broken"]["finish_reason"].startswith("crashed before starting (exit code 2")
+    assert "ids: 'abc' is not an id" in p.stderr  # the crawl's last output is logged
     assert by_source["replica"]["status"] == "finished"
     assert "broken" in p.stdout and flagged_titles(db, "otan")
     # retried at its next due time only: an immediate --once crawls nothing
@@ -196,7 +199,7 @@ def test_crawl_killed_midway_is_recorded_failed(site, make_replica, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 1, err
+    assert proc.returncode == 3, err
     [crawl] = crawls(db)
     assert (crawl["status"], crawl["finish_reason"]) == ("failed", "killed by SIGKILL")
     assert "replica" in out
@@ -211,7 +214,7 @@ def test_hanging_crawl_times_out(site, make_replica, tmp_path):
     t0 = time.monotonic()
     p = once(cfg, "--all", timeout=60)
     elapsed = time.monotonic() - t0
-    assert p.returncode == 1, p.stderr
+    assert p.returncode == 3, p.stderr
     [crawl] = crawls(db)
     assert (crawl["status"], crawl["finish_reason"]) == ("failed", "timeout")
     assert 3 <= elapsed < 3 + 10 + 5 + 10  # timeout + the stop graces + start-up

@@ -51,10 +51,11 @@ def toml(v) -> str:
 
 
 def write_config(tmp_path: Path, base_url: str, distributed: dict, spider: str = "abamako",
-                 timeout: str = "2m", **settings) -> Path:
+                 timeout: str = "2m", args: dict | None = None, **settings) -> Path:
+    args = {'base_url': base_url, 'max_pages': 1000, **(args or {})}
     text = (f"[store]\npath = {toml(str(tmp_path / 'veille.db'))}\n\n"
             f"[[sources]]\nname = \"replica\"\nspider = {toml(spider)}\nevery = \"1h\"\n"
-            f"timeout = {toml(timeout)}\nargs = {toml({'base_url': base_url, 'max_pages': 1000})}\n"
+            f"timeout = {toml(timeout)}\nargs = {toml(args)}\n"
             f"settings = {toml({**SETTINGS, **settings})}\n\n"
             "[[topics]]\nname = \"otan\"\nquery = \"OTAN OR NATO\"\n\n"
             "[distributed]\n" + "".join(f"{k} = {toml(v)}\n" for k, v in distributed.items()))
@@ -137,15 +138,16 @@ def test_once_with_two_workers_inline_ingest(site, make_replica, redis_url, tmp_
 
 def test_workers_crash_is_a_failed_crawl(site, make_replica, redis_url, tmp_path):
     srv = make_replica(site.out_dir)
-    cfg = write_config(tmp_path, srv.base_url, {"redis": redis_url, "workers": 2}, spider="no_such_spider")
+    # a spider argument the spider refuses: every worker exits 2 before it starts
+    cfg = write_config(tmp_path, srv.base_url, {"redis": redis_url, "workers": 2}, args={"ids": "abc"})
     db = tmp_path / "veille.db"
     p = once(cfg)
-    assert p.returncode == 1, p.stderr[-5000:]
+    assert p.returncode == 3, p.stderr[-5000:]  # ran, but the source failed
     [crawl] = rows(db, "select * from crawls")
     assert crawl["status"] == "failed"
-    assert crawl["finish_reason"].startswith("crashed before starting (exit code 1"), crawl
+    assert crawl["finish_reason"].startswith("crashed before starting (exit code 2"), crawl
     assert re.fullmatch(r"replica-\d{8}T\d{6}Z-[0-9a-f]{8}", json.loads(crawl["args"])["run"])
-    assert "2 of 2 workers" in p.stderr and "no_such_spider" in p.stderr
+    assert "2 of 2 workers" in p.stderr and "ids: 'abc' is not an id" in p.stderr
     assert "replica" in p.stdout  # the failure is in the report
     assert processes_with_db(db) == []
 
@@ -186,10 +188,10 @@ def test_hanging_workers_time_out(site, make_replica, redis_url, tmp_path):
     t0 = time.monotonic()
     p = once(cfg)
     elapsed = time.monotonic() - t0
-    assert p.returncode == 1, p.stderr[-5000:]
+    assert p.returncode == 3, p.stderr[-5000:]
     [crawl] = rows(db, "select * from crawls")
     assert (crawl["status"], crawl["finish_reason"]) == ("failed", "timeout"), p.stderr[-5000:]
-    assert len(re.findall(r"crawl \d+: timeout; SIGINT", p.stderr)) == 2
+    assert len(re.findall(r"replica: crawl process \(pid \d+\): timeout; SIGINT", p.stderr)) == 2
     assert 3 <= elapsed < 3 + 10 + 5 + 15  # timeout + the stop graces + start-up and drain
     assert processes_with_db(db) == []
 

@@ -37,7 +37,7 @@ settings = { AUTOTHROTTLE_ENABLED = false, DOWNLOAD_DELAY = 0.5 }
 timeout = "20m"
 
 [[sources]]   # a second one, on a cron schedule
-name = "dw-afrique"
+name = "acotonou"   # spider: the name (a spider the project has; a misspelled one is refused)
 cron = "*/30 * * * *"
 
 [[topics]]
@@ -79,7 +79,7 @@ def test_full_valid_file(tmp_path):
             settings={"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0.5},
             timeout=dt.timedelta(minutes=20),
         ),
-        SourceConfig(name="dw-afrique", spider="dw-afrique", every=None, cron="*/30 * * * *"),
+        SourceConfig(name="acotonou", spider="acotonou", every=None, cron="*/30 * * * *"),
     ]
     assert [(t.name, t.query) for t in cfg.topics] == [
         ("otan", "OTAN OR NATO"),
@@ -87,6 +87,8 @@ def test_full_valid_file(tmp_path):
     ]
     assert cfg.topics[1].compiled.matches("Wagner au Mali")
     assert cfg.notify_urls == ["json://127.0.0.1:9999/hook", "mailto://user:pass@example.org?to=a=b"]
+    assert cfg.notify_timeout == 30.0  # the default
+    assert parse_config('[notify]\nurls = []\ntimeout = "1m30s"\n').notify_timeout == 90.0
     assert cfg.source("abamako").timeout == dt.timedelta(minutes=20)
     assert cfg.topic("otan").name == "otan" and cfg.topic("nope") is None
 
@@ -116,7 +118,7 @@ def test_empty_file_is_empty_config(tmp_path):
 
 def test_inline_array_and_subtable_forms(tmp_path):
     text = '''\
-sources = [ { name = "a", every = "1h" } ]
+sources = [ { name = "a", spider = "abamako", every = "1h" } ]
 
 [[topics]]
 name = "t"
@@ -202,7 +204,7 @@ name = "b"
          "unknown key 'evry' in [[sources]] #2 (did you mean 'every'? known keys: name, spider, every, cron, "
          "args, settings, timeout, site, base_url, feeds, sitemaps, listings, article_pattern, selectors)"),
         ('[[topics]]\nname = "t"\n\nquery = "x"\nqeury = "y"\n', 5, None),
-        ('[notify]\nurl = "json://x"\n', 2, "unknown key 'url' in [notify] (did you mean 'urls'? known keys: urls)"),
+        ('[notify]\nurl = "json://x"\n', 2, "unknown key 'url' in [notify] (did you mean 'urls'? known keys: urls, mode, digest_at, timeout)"),
         ('[store]\npaht = "x"\n', 2, None),
         # wrong types
         (SRC.format(line7='every = 30'), 8, "source 'b': 'every': a duration must be a string like \"30m\", not an integer"),
@@ -215,6 +217,9 @@ name = "b"
         ('[[topics]]\nname = "t"\nquery = ["x"]\n', 3, "[[topics]] #1: 'query' must be a string, not an array"),
         ('[notify]\nurls = "json://x"\n', 2, "[notify]: 'urls' must be an array of non-empty strings"),
         ('notify = 3\n', 1, "the file: 'notify' must be a table, not an integer"),
+        ('[notify]\nurls = []\ntimeout = 30\n', 3,
+         "[notify]: 'timeout': a duration must be a string like \"30m\", not an integer"),
+        ('[notify]\nurls = []\ntimeout = "0s"\n', 3, "[notify]: 'timeout' must be longer than zero"),
         ('[store]\npath = 1\n', 2, "[store]: 'path' must be a string, not an integer"),
         ('[sources]\nname = "a"\n', 1, "'sources' must be an array of tables: write each one under a [[sources]] header"),
         ('topics = "x"\n', 1, None),

@@ -161,3 +161,16 @@ def test_is_html_content_type(ct, verdict):
 ])
 def test_sniff_kind(data, kind):
     assert sniff_kind(data) == kind
+
+
+def test_utf8_with_a_few_broken_sequences_stays_utf8():
+    # a server cut a string mid-character once in a UTF-8 page: browsers show U+FFFD
+    # there and read the rest as UTF-8; windows-1252 would garble every accent
+    good = ("Kolejne organizacje sprzeciwiają się atakom na Fundację; zażółć gęślą jaźń. " * 4).encode()
+    page = good + "papieros".encode() + b"\xc3" + b"... " + good
+    assert choose_charset(page, "utf-8") == "utf-8"
+    text = decode_html(page, "text/html; charset=utf-8").text
+    assert "sprzeciwiają" in text and "\ufffd" in text
+    # cp1252 text declared UTF-8 is still read as cp1252
+    cp = ("Publié le jeudi 30 juin 2022, à Ségou. " * 5).encode("cp1252")
+    assert choose_charset(cp, "utf-8") == "cp1252"

@@ -1,5 +1,6 @@
-"""A store made by the previous main (schema 1, ``tests/data/store_v1.db``: see
-``tests/data/make_store_v1.py``) is migrated when a writer opens it (issue 14), and then
+"""A store made by an earlier main (schema 1, ``tests/data/store_v1.db``, and schema 2,
+``tests/data/store_v2.db``, made by the main of the day's code: see
+``tests/data/make_old_store.py``) is migrated when a writer opens it (issue 14), and then
 works as a new one: search finds what topics match (issue 10, point 3), the same_story
 groups are there, old diffs are kept, stories link to old texts with the new signatures."""
 
@@ -20,13 +21,14 @@ from veille.monitor.stories import reset_cache
 from veille.topics import Topic, parse_query
 from veille.web.plugin import fts_query
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "store_v1.db"
+DATA = Path(__file__).resolve().parents[1] / "data"
+FIXTURES = {1: DATA / "store_v1.db", 2: DATA / "store_v2.db"}  # schema version -> store
 
 
-@pytest.fixture
-def old_store(tmp_path):
+@pytest.fixture(params=sorted(FIXTURES), ids=lambda v: f"v{v}")
+def old_store(tmp_path, request):
     path = tmp_path / "old.db"
-    shutil.copy(FIXTURE, path)
+    shutil.copy(FIXTURES[request.param], path)
     # as if it had been written yesterday: its texts are in the stories' window (30 days)
     con = sqlite3.connect(path)
     for table in ("contents", "story_texts", "articles"):
@@ -52,8 +54,12 @@ def _search(conn, q):
         " WHERE contents_fts MATCH ?)", (fts_query(q),))}
 
 
-def test_the_fixture_is_a_store_of_the_previous_main(old_store):
-    assert _q(old_store, "PRAGMA user_version") == [(1,)]
+def _version(path) -> int:
+    return _q(path, "PRAGMA user_version")[0][0]
+
+
+def test_the_fixture_is_a_store_of_an_earlier_main(old_store):
+    assert _version(old_store) in FIXTURES and _version(old_store) < SCHEMA_VERSION
     assert _q(old_store, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'contents_a%'") == [(3,)]
     assert {r[0] for r in _q(old_store, "SELECT length(minhash) FROM story_texts"
                                         " WHERE minhash IS NOT NULL")} == {512}
@@ -61,10 +67,16 @@ def test_the_fixture_is_a_store_of_the_previous_main(old_store):
 
 def test_a_writer_migrates_it(old_store):
     before_versions = _q(old_store, "SELECT id, added, removed, diff FROM versions ORDER BY id")
+    old_version = _version(old_store)
+    backfilled = (_q(old_store, "SELECT id FROM flags WHERE backfill = 1 ORDER BY id")
+                  if old_version >= 2 else [])
     n_texts = _q(old_store, "SELECT count(*) FROM contents")[0][0]
     with Store(old_store) as store:
         conn = store.conn
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        # version 2's column: kept as it was, or told by time for a version 1 store
+        assert conn.execute("SELECT id FROM flags WHERE backfill = 1 ORDER BY id").fetchall() == backfilled
+        assert conn.execute("SELECT count(*) FROM flags WHERE backfill = 0").fetchone()[0] > 0
         # the full-text index: folded, no triggers, every text in it
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
                             " AND name LIKE 'contents_a%'").fetchone()[0] == 0
@@ -156,14 +168,20 @@ def test_a_migration_killed_midway_resumes(old_store, monkeypatch):
 
         fts.catch_up(db.conn, chunk=2, progress=stop)
 
-    monkeypatch.setattr(schema, "AFTER", {2: killed})
+    old_version = _version(old_store)
+    monkeypatch.setattr(schema, "AFTER", {3: killed})
     with pytest.raises(KeyboardInterrupt):
         Store(old_store)
-    assert _q(old_store, "PRAGMA user_version") == [(1,)]
+    assert _version(old_store) == old_version
+    # meanwhile readers refuse it (its full-text index is half done), with a message
+    from veille.core.errors import SchemaError
+
+    with pytest.raises(SchemaError, match="being brought up to date"):
+        Store.open_readonly(old_store)
     assert _q(old_store, "SELECT count(*) FROM contents_fts_docsize") == [(2,)]
     monkeypatch.undo()
     with Store(old_store) as store:
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == 3
         assert store.conn.execute("SELECT count(*) FROM contents_fts_docsize").fetchone()[0] == n_texts
         store.conn.execute("INSERT INTO contents_fts (contents_fts) VALUES ('integrity-check')")
         assert _search(store.conn, "OTAN")

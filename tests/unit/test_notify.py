@@ -147,3 +147,38 @@ def test_without_apprise_the_error_says_how_to_install(monkeypatch, receiver):
     assert notify([url], REPORT) == [(url, False, INSTALL_HINT)]
     assert "pip install 'veille[notify]'" in INSTALL_HINT
     assert receiver.received == []
+
+
+def test_an_endpoint_that_drips_is_cut_off_at_the_deadline(receiver):
+    """A server that answers one byte every 2 s (no read timeout ever fires): the send is
+    cut off at the deadline, the others still arrive, and the sending process is gone
+    (the server sees the connection closed)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    gone = threading.Event()
+
+    def drip():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000:
+                conn.sendall(bytes([byte]))
+                if gone.wait(2):
+                    return
+        except OSError:
+            gone.set()
+        finally:
+            conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    slow = f"json://127.0.0.1:{listener.getsockname()[1]}/hook"
+    good = f"json://127.0.0.1:{receiver.port}/hook"
+    try:
+        results = notify([slow, good], REPORT, deadline=8)
+    finally:
+        listener.close()
+    assert results[0] == (slow, False, "no answer within 8 s (cut off)")
+    assert results[1] == (good, True, "")
+    assert len(receiver.received) == 1
+    assert gone.wait(20), "the sending process still holds the connection"

@@ -122,8 +122,8 @@ def test_page_meta_and_jsonld():
 def test_broken_jsonld_is_ignored():
     page = GENERIC.replace(b'"@context"', b'"@context" ,,, {')
     art = GenericParser().parse(page, MW_URL, "text/html")
-    assert art.published == dt.date(2023, 1, 23)  # from the visible date via trafilatura, or meta
-    assert art.extra["date_source"] in ("trafilatura", "meta")
+    assert art.published == dt.date(2023, 1, 23)  # from <time>, htmldate or meta
+    assert art.extra["date_source"] in ("htmldate", "meta", "time")
 
 
 def test_find_dateline_and_credit_lines():

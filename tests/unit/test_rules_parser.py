@@ -199,3 +199,14 @@ def test_start_requests_come_from_the_config(tmp_path):
                                    "http://127.0.0.1:8765/spip.php?rubrique2"]
     with pytest.raises(ValueError, match="discover"):
         make(source="lefaso", config=str(empty), discover="ids")
+
+
+def test_rules_body_that_is_a_menu_falls_back_to_generic():
+    # a redesign: the body selector now catches the list of other articles
+    menu = "".join(f"<li><a href='/a{i}'>Un autre article de la rubrique numéro {i}</a></li>" for i in range(12))
+    page = PAGE.replace(b'<ul><li>Point un</li><li>Point deux</li></ul>',
+                        f"<ul class='more'>{menu}</ul>".encode())
+    page = page.replace(b"Premier paragraphe", b"Premier paragraphe " + b"assez long pour un article. " * 10)
+    art = SiteRulesParser(dict(RULES, body="ul.more")).parse(page, "https://x.ml/1", "text/html")
+    assert art.method.startswith("generic:")
+    assert art.extra["rules_missing"].startswith("body (mostly link lines")

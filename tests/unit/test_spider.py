@@ -106,3 +106,99 @@ def test_every_family_site_has_a_spider():
         cls = loader.load(row.name)
         assert issubclass(cls, AbamakoSpider)
         assert (cls.name, cls.site, cls.default_base_url) == (row.name, row.site, row.base_url)
+
+
+# -- redirects checked as Scrapy will follow them, lying encodings (issue 10 §6) ----------
+
+REDIRECT_CASES = [
+    # (Location, off site?) seen from http://127.0.0.1:8765/h/1.html
+    ("http:/\\127.0.0.1:9999/h/2.html", True),
+    ("http:\\\\127.0.0.1:9999\\h\\2.html", True),
+    ("https:/\\evil.example.org/x", True),
+    ("//127.0.0.1:9999/h/2.html", True),
+    (" http://evil.example.org/x", True),
+    ("/h/2.html", False),
+    ("http://127.0.0.1:8765/h/%C3%A9t%C3%A9.html", False),
+    ("/h/été.html", False),
+    ("/\\127.0.0.1:9999/x", False),  # Scrapy asks /%5C127.0.0.1:9999/x on this site
+]
+
+
+@pytest.mark.parametrize("location, off", REDIRECT_CASES)
+def test_redirect_is_checked_as_scrapy_will_request_it(location, off):
+    """The check computes the URL exactly as RedirectMiddleware will request it (w3lib's
+    safe_url_string, then urljoin), so backslash spellings cannot slip past it."""
+    from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse, Request
+
+    from scrapers.middlewares import OffsiteRedirect, OffsiteRedirectMiddleware
+
+    spider = make(base_url="http://127.0.0.1:8765")
+    crawler = spider.crawler
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    request = Request("http://127.0.0.1:8765/h/1.html")
+    response = HtmlResponse(request.url, status=302, request=request,
+                            headers={"Location": location.encode("utf-8")})
+    followed = RedirectMiddleware(crawler.settings)
+    followed.crawler = crawler
+    nxt = followed.process_response(request, response)
+    scrapy_url = nxt.url if isinstance(nxt, Request) else None
+    mw = OffsiteRedirectMiddleware(crawler)
+    if off:
+        with pytest.raises(OffsiteRedirect) as err:
+            mw.process_response(request, response)
+        assert isinstance(err.value, IgnoreRequest)
+        if scrapy_url is not None:
+            assert err.value.target == scrapy_url
+            assert not spider.is_on_site(scrapy_url)
+    else:
+        assert mw.process_response(request, response) is response
+        assert spider.is_on_site(scrapy_url), scrapy_url
+
+
+@pytest.mark.parametrize("encoding, body", [
+    ("gzip", b"<html>not gzip at all</html>"),
+    ("deflate", b"<html>not deflate</html>"),
+    ("br", b"<html>not brotli</html>"),
+    ("zstd", b"<html>not zstd</html>"),
+    ("gzip", b"\x1f\x8b\x08\x00" + b"\x00" * 40),  # a gzip header, then garbage
+])
+def test_lying_content_encoding_is_one_reason_code(encoding, body):
+    from scrapy.http import HtmlResponse, Request
+    from twisted.python.failure import Failure
+
+    from scrapers.middlewares import BadEncoding, VeilleHttpCompressionMiddleware
+    from scrapers.spiders.base import classify_failure
+
+    spider = make(base_url="http://127.0.0.1:8765")
+    crawler = spider.crawler
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    mw = VeilleHttpCompressionMiddleware.from_crawler(crawler)
+    request = Request("http://127.0.0.1:8765/h/1.html")
+    response = HtmlResponse(request.url, body=body, request=request,
+                            headers={"Content-Encoding": encoding, "Content-Type": "text/html"})
+    with pytest.raises(BadEncoding) as err:
+        mw.process_response(request, response)
+    kind, reason, detail, _ = classify_failure(Failure(err.value))
+    assert (kind, reason) == ("failed", "bad-encoding")
+    assert encoding in detail
+
+
+def test_honest_content_encoding_still_decodes():
+    import gzip
+
+    from scrapy.http import HtmlResponse, Request
+
+    from scrapers.middlewares import VeilleHttpCompressionMiddleware
+
+    spider = make(base_url="http://127.0.0.1:8765")
+    spider.crawler.spider = spider
+    spider.crawler.stats.open_spider()
+    mw = VeilleHttpCompressionMiddleware.from_crawler(spider.crawler)
+    request = Request("http://127.0.0.1:8765/h/1.html")
+    response = HtmlResponse(request.url, body=gzip.compress(b"<html>ok</html>"), request=request,
+                            headers={"Content-Encoding": "gzip", "Content-Type": "text/html"})
+    assert mw.process_response(request, response).body == b"<html>ok</html>"

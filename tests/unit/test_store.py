@@ -624,3 +624,133 @@ def test_same_story_groups_follow_every_batch(store):
         check.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
         check.close()
     assert any(g[0] == "same headline" for g in want) and any(g[0] == "same text" for g in want)
+
+
+# -- what is not a veille store, a damaged one, an older one (issue 10 §4, §6) ---------------
+
+def test_identity_is_part_of_every_store_schema():
+    from storage.db import IDENTITY
+    from storage.schema import TABLES
+
+    for table, columns in IDENTITY.items():
+        assert set(columns) <= set(TABLES[table]["columns"]), table
+
+
+def _foreign(path: Path) -> bytes:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT, body TEXT)")
+    con.execute("INSERT INTO articles (url, body) VALUES ('u', 'b')")
+    con.commit()
+    con.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("opener", ["write", "read"])
+@pytest.mark.parametrize("kind", ["sqlite", "html", "text-with-sqlite-name"])
+def test_a_file_that_is_not_a_store_is_refused_untouched(tmp_path, opener, kind):
+    from veille.core.errors import NotAStore
+
+    path = tmp_path / "other.db"
+    if kind == "sqlite":
+        before = _foreign(path)
+    else:
+        path.write_bytes(b"<html><body>hi</body></html>" if kind == "html" else b"SQLite format 2\x00...")
+        before = path.read_bytes()
+    with pytest.raises(NotAStore, match="is not a veille store"):
+        Store(path) if opener == "write" else Store.open_readonly(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_an_empty_file_is_a_new_store_for_a_writer_and_refused_by_a_reader(tmp_path):
+    from veille.core.errors import NotAStore
+
+    path = tmp_path / "new.db"
+    path.write_bytes(b"")
+    with pytest.raises(NotAStore, match="empty"):
+        Store.open_readonly(path)
+    assert path.read_bytes() == b""
+    with Store(path) as s:
+        assert "articles" in s.db.table_names()
+
+
+def test_a_reader_does_not_migrate_an_older_store(tmp_path):
+    from veille.core.errors import SchemaError
+
+    path = tmp_path / "old.db"
+    Store(path).close()
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE crawls DROP COLUMN flagged_at")
+    con.execute("DROP TABLE crawl_methods")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaError, match="older veille .*crawls.flagged_at, crawl_methods"):
+        Store.open_readonly(path)
+    assert path.read_bytes() == before
+    Store(path).close()  # a writer migrates it
+    Store.open_readonly(path).close()
+
+
+def test_a_newer_store_is_refused_by_readers_too(tmp_path):
+    from veille.core.errors import SchemaError
+
+    path = tmp_path / "v.db"
+    Store(path).close()
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    con.close()
+    with pytest.raises(SchemaError, match="newer"):
+        Store.open_readonly(path)
+
+
+def test_damage_is_recognised(tmp_path):
+    from storage.db import damage_said, is_damage
+    from veille.core.errors import StoreDamaged
+
+    path = tmp_path / "d.db"
+    with Store(path) as s:
+        c = s.start_crawl("abamako")
+        s.save_batch(c, [item(n) for n in range(50)])
+    con = sqlite3.connect(path)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'contents'").fetchone()[0]
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    with open(path, "r+b") as f:
+        f.seek((root - 1) * size)
+        f.write(b"\xa5" * size)
+    with Store.open_readonly(path) as s:  # the schema is intact: it opens
+        with pytest.raises(sqlite3.DatabaseError) as err:
+            s.conn.execute("SELECT sum(length(text)) FROM contents").fetchone()
+    assert is_damage(err.value) and is_damage(StoreDamaged("x"))
+    assert not is_damage(sqlite3.OperationalError("database is locked"))
+    assert not is_damage(ValueError("database disk image is malformed"))
+    assert damage_said(["a", "sqlite3.DatabaseError: database disk image is malformed", "b"]) \
+        == "database disk image is malformed"
+    assert damage_said(["ok", "no such table: x"]) is None
+
+
+def test_opening_a_second_store_keeps_the_first_ones_writes_visible(tmp_path):
+    """A crawl opens the store twice (the pipeline's Store stays open, the spider's is
+    opened and closed): the second opening must not disturb the first's locks, or another
+    process stops seeing its writes (a Python open()/close() of the file would drop them)."""
+    from veille.core.errors import NotAStore
+
+    path = tmp_path / "w.db"
+    writer = Store(path)
+    try:
+        c = writer.start_crawl("abamako")
+        for opener in (Store, Store.open_readonly):
+            opener(path).close()
+        (tmp_path / "page.html").write_text("<html></html>")
+        with pytest.raises(NotAStore):
+            Store(tmp_path / "page.html")
+        writer.save_batch(c, [item(1), item(2)])
+        other = subprocess.run([sys.executable, "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1])"
+                                ".execute('select count(*) from articles').fetchone()[0])", str(path)],
+                               capture_output=True, text=True, timeout=30)
+        assert other.stdout.strip() == "2", other.stderr
+        writer.save_batch(c, [item(3)])
+        assert writer.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    finally:
+        writer.close()

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veille.topics import (
+    MAX_DEPTH,
     And,
     Match,
     Not,
@@ -207,6 +208,56 @@ def test_query_errors(query, column, message):
         parse_query(query)
     assert str(e.value) == message
     assert e.value.column == column
+
+
+# ---------------------------------------------------------------- nesting (issue 10 §6)
+
+@pytest.mark.parametrize("query", [
+    "(" * 300 + "Mali" + ")" * 300,
+    "NOT " * 1200 + "Mali",
+    "(" * 300 + "Mali",  # unbalanced too: the depth is what is said first
+    "Mali AND " + "(NOT " * 200 + "Wagner" + ")" * 200,
+    "(" * 100_000 + "x" + ")" * 100_000,
+])
+def test_deep_nesting_is_a_query_error_not_a_recursion_error(query):
+    with pytest.raises(QueryError) as e:
+        parse_query(query)
+    assert "nested too deeply" in str(e.value)
+    assert f"at most {MAX_DEPTH}" in str(e.value)
+    assert e.value.column is not None and 1 <= e.value.column <= len(query)
+
+
+def test_nesting_up_to_the_limit_parses_matches_renders_and_translates():
+    """Everything that walks the tree (matching, the canonical form, FTS5) works at the
+    deepest query the parser accepts, even with little stack to spare."""
+    import sys
+
+    # a OR (b AND (c OR (d AND ... (Mali OR Niger)))): a tree as deep as the parentheses
+    deep_parens = "Mali"
+    for i in range(MAX_DEPTH):
+        deep_parens = f"w{i} {'OR' if i % 2 else 'AND'} ({deep_parens})"
+    deep_not = "Mali AND " + "NOT " * (MAX_DEPTH - 1) + "Wagner"
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)
+    try:
+        for query in (deep_parens, deep_not):
+            q = parse_query(query)
+            assert parse_query(str(q)) == q
+            q.matches("Le Mali et le Niger")
+            q.to_fts5()
+    finally:
+        sys.setrecursionlimit(old)
+    assert m(deep_parens, "w49 seul")
+    assert m(deep_parens, " ".join(f"w{i}" for i in range(0, MAX_DEPTH, 2)) + " Mali")
+    assert not m(deep_parens, " ".join(f"w{i}" for i in range(0, MAX_DEPTH, 2)))
+    # MAX_DEPTH - 1 NOT in a row: an odd number is one NOT, an even number none
+    odd = (MAX_DEPTH - 1) % 2 == 1
+    assert m(deep_not, "Mali") == odd and m(deep_not, "Mali et Wagner") == (not odd)
+
+
+def test_long_flat_queries_are_not_limited():
+    q = parse_query(" OR ".join(f"mot{i}" for i in range(5000)))
+    assert q.matches("le mot4999 est là")
 
 
 # ---------------------------------------------------------------- Topic

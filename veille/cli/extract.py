@@ -25,7 +25,7 @@ from scrapers.parsers.base import site_for
 from scrapers.parsers.registry import NAMED, parser_for
 from veille.core.errors import FormatError, NotAnArticle
 
-__all__ = ["main", "choose_parser"]
+__all__ = ["main", "choose_parser", "extract"]
 
 
 def choose_parser(name: str, url: str, body: bytes):
@@ -34,6 +34,22 @@ def choose_parser(name: str, url: str, body: bytes):
     if name == "auto":
         return parser_for(url, body)
     return NAMED[name]()
+
+
+def extract(body: bytes, url: str, *, parser: str = "auto", content_type: str | None = "text/html",
+            site: str | None = None, body_only: bool = False, fallback_date=None):
+    """(article, parser object) for a page, as ``veille extract`` computes it.
+
+    Raises NotAnArticle like the parser does. ``body_only``: only the paragraphs are
+    wanted (what ``--body-only`` prints), so a page without a date still gives them
+    (``published`` is then None). Benchmarks call this, so they measure the command's
+    own path. ``fallback_date``: the month of line 1 for a page without a date.
+    """
+    p = choose_parser(parser, url, body)
+    kw = {"require_date": False} if body_only else {}
+    if fallback_date is not None:
+        kw["fallback_date"] = fallback_date
+    return p.parse(body, url, content_type, site=site, **kw), p
 
 
 def _read(path: str) -> bytes:
@@ -71,17 +87,19 @@ def main(argv=None) -> int:
     except OSError as exc:
         _err(f"cannot read {args.page}: {exc.strerror or exc}")
         return 1
-    parser = choose_parser(args.parser, args.url, body)
     try:
-        art = parser.parse(body, args.url, args.content_type, site=args.site)
+        art, parser = extract(body, args.url, parser=args.parser, content_type=args.content_type,
+                              site=args.site, body_only=args.body_only)
     except NotAnArticle as exc:
         _err(f"not an article: {exc.reason}" + (f": {exc.detail}" if exc.detail else ""))
         return 1
-    try:
-        text = art.text()
-    except FormatError as exc:
-        _err(f"no text: {exc}")
-        return 1
+    text = ""
+    if not args.body_only:
+        try:
+            text = art.text()
+        except FormatError as exc:
+            _err(f"no text: {exc}")
+            return 1
 
     method = art.method or type(parser).__name__
     if args.json:

@@ -1,26 +1,35 @@
 """The ``veille`` command.
 
+    veille run [--all] [--quiet] [--revisit all] ...   crawl what is due, flag, report (for cron)
+    veille watch [--config PATH] ...                   the daemon (SIGHUP reloads the config)
+    veille crawl SOURCE [-a NAME=VALUE]...             one crawl now, from any folder
+    veille serve [--port P] [--config PATH] [--db PATH] ...   Datasette on the store, read-only
+    veille flags [--topic T] [--since 24h] [--limit N] [--backfill] [--json]
+    veille topics add NAME "QUERY" | list | remove NAME | backfill NAME   [--config PATH]
     veille export --out DIR [--format text|jsonl] [--source NAME] [--config PATH] [--db PATH]
     veille summary [--titles N] [--config PATH] [--db PATH]
-    veille replica generate OUT [--articles N] [--page-kb K]
-    veille replica serve DIR [--port P]
-    veille topics add NAME "QUERY" | list | remove NAME | backfill NAME   [--config PATH]
-    veille flags [--topic T] [--since ISO] [--limit N] [--json] [--config PATH] [--db PATH]
-    veille run [--all] [--json] [--config PATH] ...    = python scheduler.py --once (for cron)
-    veille watch [--config PATH] ...                   = python scheduler.py (the daemon)
-    veille serve [--port P] [--config PATH] [--db PATH] ...   Datasette on the store, read-only
     veille extract PAGE.html --url URL [--body-only]   the text a page gives, and the method
     veille ingest [--redis URL] [--drain] ...          store what distributed workers queued
+    veille replica generate|serve|edit|add ...         replica sites (tests, the demo)
+    veille --version
 
 Topics live in the config file (``veille.toml`` in the current directory unless
 ``--config PATH``). Every command finds the store the same way
 (:func:`storage.paths.resolve_db_path`, through :meth:`veille.config.Config.db_path`):
 ``--db``, else the config's ``[store] path`` (relative to the config file's folder), else
 ``$VEILLE_DB``, else ``data/veille.db``.
-Exit status: 0 ok, 1 failure (no store, unknown topic...), 2 bad input (a query that does
-not parse, a bad name, a bad date).
 
-Crawls themselves run as ``scrapy crawl <spider>`` from the project root.
+Only commands that write (``topics backfill``, ``run``/``watch``, ``ingest``, crawls)
+create or migrate a store; ``summary``, ``export``, ``flags`` and ``serve`` open it
+read-only (:meth:`storage.Store.open_readonly`): they never change it, and work on a
+read-only filesystem.
+
+Exit status: 0 ok, 1 failure (no store, a store or folder that cannot be written, a
+damaged store...), 2 bad input (a query that does not parse, an unknown topic or source, a
+bad date, a file that is not a veille store), and for
+``veille run`` 3: the run was done but a source's crawl failed. Every error is one line
+(:mod:`veille.cli.errors`: an unwritable folder, a full disk, output piped to ``head``),
+never a traceback.
 """
 
 from __future__ import annotations
@@ -30,9 +39,10 @@ import sys
 from pathlib import Path
 
 from storage import Store, reports
+from storage.db import is_damage
 from storage.export import export
 from veille.core import clock
-from veille.core.errors import BadArgument, ExportError, NoStore
+from veille.core.errors import BadArgument, ExportError, NoStore, NotAStore, StoreError
 
 
 # --------------------------------------------------------------------------- config, store
@@ -62,17 +72,26 @@ def _load_config(args, prog: str):
         return None, _fail(prog, str(exc), 2)
 
 
-def _open_store(args, cfg, prog: str):
+def _open_store(args, cfg, prog: str, readonly: bool = True):
     """(store, None) or (None, exit code) after printing the error: the store of ``cfg``
-    (``--db`` first), which must exist."""
+    (``--db`` first), which must exist; read-only unless the command writes."""
+    path = cfg.db_path(args.db)
     try:
-        return Store(cfg.db_path(args.db), create=False), None
+        return (Store.open_readonly(path) if readonly else Store(path, create=False)), None
     except NoStore as exc:
         return None, _fail(prog, f"{exc} (crawl something first, or give --db)")
+    except NotAStore as exc:
+        return None, _fail(prog, str(exc), 2)
+    except StoreError as exc:  # damaged, newer or not yet migrated, unreadable here
+        return None, _fail(prog, str(exc))
+    except Exception as exc:
+        if not is_damage(exc):
+            raise
+        return None, _fail(prog, f"the store {path} is damaged: {exc}")
 
 
 def _store_for(args, prog: str):
-    """:func:`_open_store` with the config of ``--config`` (default veille.toml)."""
+    """:func:`_open_store` (read-only) with the config of ``--config`` (default veille.toml)."""
     cfg, code = _load_config(args, prog)
     if cfg is None:
         return None, code
@@ -87,6 +106,9 @@ def cmd_export(args) -> int:
     if store is None:
         return code
     try:
+        if args.source is not None and args.source not in reports.source_names(store.conn):
+            known = ", ".join(reports.source_names(store.conn)) or "none yet"
+            return _fail(prog, f"no source named {args.source!r} in {store.path} (sources: {known})", 2)
         n = export(store, args.out, fmt=args.format, source=args.source)
     except ExportError as exc:  # a path that leads outside --out, a bad format
         return _fail(prog, str(exc), 2)
@@ -141,11 +163,9 @@ def summary(store, titles: int = 5) -> str:
 # --------------------------------------------------------------------------- topics, flags
 
 def _query_error(prog: str, name: str, query: str, exc) -> int:
-    msg = f"bad query for topic {name!r}: {exc}"
-    col = getattr(exc, "column", None)
-    if col:
-        msg += f"\n    {query}\n    {' ' * (col - 1)}^"
-    return _fail(prog, msg, 2)
+    from veille.topics import explain_error
+
+    return _fail(prog, explain_error(exc, query, f"query for topic {name!r}"), 2)
 
 
 def cmd_topics_add(args) -> int:
@@ -167,8 +187,30 @@ def cmd_topics_add(args) -> int:
     except ConfigError as exc:
         return _fail(prog, str(exc))
     print(f"added topic {topic.name!r}: {topic.query}  (in {path})")
+    _tell_daemon(args, path)
     print(f"to flag what is already stored: veille topics backfill {topic.name}")
     return 0
+
+
+def _tell_daemon(args, path: Path) -> None:
+    """Say whether a running daemon took the edited config (SIGHUP, then its status)."""
+    from veille.config import ConfigError, load_config
+    from veille.schedule.reload import config_signature, notify_daemon
+
+    try:
+        db = load_config(path).db_path(getattr(args, "db", None)).resolve()
+    except ConfigError:
+        return
+    how, status = notify_daemon(db, path, config_signature(path))
+    if how == "none":
+        print("no daemon is running on this config: the next `veille run` or `veille watch` uses it")
+    elif how == "took":
+        print(f"the running daemon (pid {status['pid']}) took it")
+    elif how == "refused":
+        print(f"the running daemon (pid {status['pid']}) did not take it: {status.get('error')}")
+    else:
+        print(f"the running daemon (pid {status['pid']}) has not taken it yet (it reloads on SIGHUP"
+              " or when the file changes)")
 
 
 def cmd_topics_list(args) -> int:
@@ -194,6 +236,7 @@ def cmd_topics_remove(args) -> int:
     except ConfigError as exc:
         return _fail("veille topics remove", str(exc))
     print(f"removed topic {args.name!r} from {path} (its flags stay in the store)")
+    _tell_daemon(args, path)
     return 0
 
 
@@ -210,7 +253,7 @@ def cmd_topics_backfill(args) -> int:
         known = ", ".join(t.name for t in cfg.topics) or "none"
         return _fail(prog, f"no topic named {args.name!r} in {cfg.path or args.config or 'veille.toml'}"
                            f" (topics: {known})")
-    store, code = _open_store(args, cfg, prog)
+    store, code = _open_store(args, cfg, prog, readonly=False)
     if store is None:
         return code
     try:
@@ -225,16 +268,16 @@ def cmd_topics_backfill(args) -> int:
 
 
 def parse_since(text: str) -> str:
-    """An ISO date or date-time (naive = UTC) as the store's UTC timestamp text."""
-    d = clock.parse_iso(text.strip())
-    if d is None:
-        raise BadArgument(f"bad --since {text!r}: give an ISO date or date-time, "
-                         "e.g. 2026-01-31 or 2026-01-31T08:00:00Z")
-    return clock.iso(d)
+    """A ``--since`` (ISO date or date-time, naive = UTC; ``24h``, ``7d``; ``today``,
+    ``yesterday``) as the store's UTC timestamp text (:func:`veille.core.clock.parse_since`)."""
+    try:
+        return clock.iso(clock.parse_since(text))
+    except BadArgument as exc:
+        raise BadArgument(str(exc).replace("bad since", "bad --since", 1)) from None
 
 
 def cmd_flags(args) -> int:
-    from veille.monitor.flags import list_flags
+    from veille.monitor.flags import count_flags, known_topics, list_flags
     from veille.report import build_report, render_json, render_text
 
     prog = "veille flags"
@@ -244,15 +287,33 @@ def cmd_flags(args) -> int:
             since = parse_since(args.since)
         except BadArgument as exc:
             return _fail(prog, str(exc), 2)
+    if args.limit is not None and args.limit < 0:
+        return _fail(prog, "--limit must be 0 (no limit) or more", 2)
     store, code = _store_for(args, prog)
     if store is None:
         return code
+    backfill = None if args.backfill else False
     try:
-        flags = list_flags(store, topic=args.topic, since=since, limit=args.limit)
+        if args.topic is not None and args.topic not in known_topics(store):
+            known = ", ".join(known_topics(store)) or "none yet (veille topics add NAME \"QUERY\")"
+            return _fail(prog, f"no topic named {args.topic!r} (topics: {known})", 2)
+        limit = args.limit or None
+        flags = list_flags(store, topic=args.topic, since=since, limit=limit, backfill=backfill)
+        totals = count_flags(store, topic=args.topic, since=since, backfill=backfill)
         report = build_report(store, flags)
+        hidden = 0 if args.backfill else sum(
+            sum(c.values()) for c in count_flags(store, topic=args.topic, since=since, backfill=True).values())
     finally:
         store.close()
+    total = sum(sum(c.values()) for c in totals.values())
+    report["totals"] = {t: {"new": c.get("new", 0), "updated": c.get("updated", 0)} for t, c in totals.items()}
+    report["shown"], report["total"] = len(flags), total
     print(render_json(report) if args.json else render_text(report))
+    if not args.json:
+        if len(flags) < total:
+            print(f"\n{len(flags)} of {total} flags shown, the newest; --limit {total} (or 0) shows them all")
+        if hidden:
+            print(f"{hidden} flag(s) of `veille topics backfill` not shown; --backfill shows them")
     return 0
 
 
@@ -267,15 +328,24 @@ def cmd_replica(args) -> int:
     except ImportError:
         return _fail("veille replica", "the replica comes with veille's repository, not with the "
                      "installed package: run it from a checkout (pip install -e .)", 2)
-    return replica_main(args.rest)
+    return replica_main(args.rest, prog="veille replica")
+
+
+DELEGATED = ("run", "watch", "serve", "extract", "ingest", "crawl", "replica")
 
 
 def _delegate(argv: list[str]) -> int | None:
-    """``run``, ``watch``, ``serve``, ``extract`` and ``ingest`` hand their arguments to their
-    own programs."""
-    if not argv or argv[0] not in ("run", "watch", "serve", "extract", "ingest"):
+    """``run``, ``watch``, ``serve``, ``extract``, ``ingest``, ``crawl`` and ``replica`` hand
+    their arguments (``--help`` included) to their own programs."""
+    if not argv or argv[0] not in DELEGATED:
         return None
     command, rest = argv[0], list(argv[1:])
+    if command == "replica":
+        return cmd_replica(argparse.Namespace(rest=rest))
+    if command == "crawl":
+        from veille.cli.crawl import main as crawl_main
+
+        return crawl_main(rest)
     if command == "ingest":
         from veille.schedule.ingest import main as ingest_main
 
@@ -290,27 +360,39 @@ def _delegate(argv: list[str]) -> int | None:
         return serve_main(rest)
     from veille.schedule.cli import main as schedule_main
 
-    if command == "run":
-        rest = ["--once", *rest]
-    return schedule_main(rest)
+    return schedule_main(rest, mode=command)
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """``veille ...``: every error a one-line message (:func:`veille.cli.errors.guarded`)."""
+    from veille.cli.errors import guarded
+
+    return guarded(_main, list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     delegated = _delegate(argv)
     if delegated is not None:
         return delegated
-    parser = argparse.ArgumentParser(prog="veille", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="veille", description="veille watches news sources and tells you what is new or "
+        "changed on the topics you follow. `veille COMMAND --help` tells more.")
+    parser.add_argument("--version", action="version", version=f"veille {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     # listed for --help; _delegate runs them
-    sub.add_parser("run", help="crawl the sources that are due, flag, report (scheduler.py --once)")
-    sub.add_parser("watch", help="the scheduler daemon (scheduler.py)")
-    sub.add_parser("serve", help="open the store in Datasette, read-only")
+    sub.add_parser("run", help="crawl the sources that are due, flag, report, notify (for cron)")
+    sub.add_parser("watch", help="the daemon: crawl each source on its schedule (SIGHUP reloads the config)")
+    sub.add_parser("crawl", help="crawl one source now, from any folder (SOURCE [-a NAME=VALUE]...)")
+    sub.add_parser("serve", help="open the store in Datasette, read-only: the briefing, the history, search")
     sub.add_parser("extract", help="the text a saved page gives, and the method (PAGE.html --url URL)")
     sub.add_parser("ingest", help="store what distributed workers queued in Redis (--drain: and exit)")
+    sub.add_parser("replica", help="generate, serve, edit a replica site (for tests and the demo)")
 
-    p = sub.add_parser("export", help="write every article in the text format (or as JSON lines)")
+    p = sub.add_parser("export", help="write every article in the text format (or as JSON lines)",
+                       description="Write the current text of every article (of one source with "
+                       "--source): one file per article named like the reference document "
+                       "(NNN_<hash>.txt), or JSON lines (--format jsonl; --out - for stdout).")
     p.add_argument("--out", required=True, help="output folder (for jsonl, '-' writes to stdout)")
     p.add_argument("--format", choices=["text", "jsonl"], default="text")
     p.add_argument("--source", help="only this source")
@@ -318,22 +400,24 @@ def main(argv=None) -> int:
     _db_arg(p)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("summary", help="what the store holds: counts, last crawls, titles")
+    p = sub.add_parser("summary", help="what the store holds: counts, last crawls, titles",
+                       description="What the store holds: articles, texts, versions, skipped "
+                       "pages, the last crawls and their counts, the latest articles.")
     p.add_argument("--titles", type=int, default=5)
     _config_arg(p)
     _db_arg(p)
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("replica", help="generate or serve a replica site (for tests and the demo)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_replica)
-
     p = sub.add_parser("topics", help="the tracked topics: add, list, remove, backfill")
     tsub = p.add_subparsers(dest="topics_command", required=True)
-    t = tsub.add_parser("add", help="add a topic to the config file (created if missing)")
+    t = tsub.add_parser("add", help="add a topic to the config file (created if missing)",
+                        description="Add a topic to the config file (created if missing), comments "
+                        "kept; a running daemon on that config is told (SIGHUP) and the command says "
+                        "whether it took the topic.")
     t.add_argument("name")
     t.add_argument("query", help='words, "phrases", AND OR NOT, parentheses, prefix*')
     _config_arg(t)
+    _db_arg(t)
     t.set_defaults(func=cmd_topics_add)
     t = tsub.add_parser("list", help="the topics of the config file")
     _config_arg(t)
@@ -341,6 +425,7 @@ def main(argv=None) -> int:
     t = tsub.add_parser("remove", help="remove a topic from the config file")
     t.add_argument("name")
     _config_arg(t)
+    _db_arg(t)
     t.set_defaults(func=cmd_topics_remove)
     t = tsub.add_parser("backfill", help="flag what the store already holds for a topic")
     t.add_argument("name")
@@ -349,17 +434,37 @@ def main(argv=None) -> int:
     _db_arg(t)
     t.set_defaults(func=cmd_topics_backfill)
 
-    p = sub.add_parser("flags", help="the latest flags, as a report")
+    p = sub.add_parser("flags", help="the latest flags, as a report",
+                       description="The latest flags (new and updated articles on your topics), "
+                       "newest first, as a report: per topic the totals, then each article. The "
+                       "flags of `veille topics backfill` are left out unless --backfill.")
     p.add_argument("--topic", help="only this topic")
-    p.add_argument("--since", help="only flags created at or after this ISO date/time (UTC if naive)")
-    p.add_argument("--limit", type=int, default=100, help="at most this many flags (default 100)")
+    p.add_argument("--since", help=f"only flags raised since then: {clock.SINCE_HELP}")
+    p.add_argument("--limit", type=int, default=100,
+                   help="show at most this many flags, the newest (default 100; 0: all)")
+    p.add_argument("--backfill", action="store_true",
+                   help="include the flags of `veille topics backfill` (old articles)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _config_arg(p)
     _db_arg(p)
     p.set_defaults(func=cmd_flags)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:  # a page of the store found damaged while reading it
+        if not is_damage(exc):
+            raise
+        return _fail(f"veille {args.command}", f"the store is damaged: {exc}")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("veille")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
 
 
 if __name__ == "__main__":

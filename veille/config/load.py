@@ -15,6 +15,9 @@ Format::
 
     [notify]                         # optional
     urls = ["json://127.0.0.1:9999/hook"]           # apprise URLs
+    mode = "digest"                  # "run" (default): a message per run with news;
+    digest_at = "08:00"              # "digest": one a day at this local time (default 08:00)
+    timeout = "30s"                  # optional: the most one notification may take
 
     [distributed]                    # optional: the scheduler crawls through Redis
     redis = "redis://127.0.0.1:6379/0"              # optional: default $VEILLE_REDIS_URL
@@ -28,7 +31,9 @@ Decisions:
   the core because source entries are validated there too).
 - ``[[sources]]`` are validated by :func:`veille.core.sources.check_sources` (the same code
   reads ``scrapers/sources.toml``); topics, ``[notify]``, ``[store]`` and
-  ``[distributed]`` here.
+  ``[distributed]`` here. A source's ``spider`` must be one of the project's spiders
+  (:func:`scrapers.spiders.spider_names`): a misspelled one is an error when the config
+  loads, naming the close matches, not a crash of its first crawl.
 - Names (sources and topics) follow :func:`veille.core.sources.validate_name`.
 - A missing default file (``veille.toml`` in the current directory) is an empty config; a
   missing file given explicitly is an error.
@@ -36,20 +41,24 @@ Decisions:
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+import re
 import sys
 from pathlib import Path
 
 from veille.core.errors import ConfigError, QueryError, TopicError
-from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_sources, validate_name
+from veille.core.sources import CONFIG_SECTIONS, DEFAULT_CONFIG, check_duration, check_sources, validate_name
 from veille.core.tomlcheck import Checker, parse_toml, read_toml_file, toml_type
 from veille.topics import Topic
 
-from .model import INGEST_MODES, MAX_WORKERS, Config, DistributedConfig, redis_url_problem
+from .model import DEFAULT_DIGEST_AT, INGEST_MODES, MAX_WORKERS, NOTIFY_TIMEOUT, Config, DistributedConfig, redis_url_problem
 
 __all__ = ["load_config", "load_config_for", "parse_config"]
 
 TOPIC_KEYS = ("name", "query")
-NOTIFY_KEYS = ("urls",)
+NOTIFY_KEYS = ("urls", "mode", "digest_at", "timeout")
+NOTIFY_MODES = ("run", "digest")
 STORE_KEYS = ("path",)
 DISTRIBUTED_KEYS = ("redis", "workers", "ingest")
 
@@ -88,6 +97,23 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
     urls = notify.get("urls", [])
     if not isinstance(urls, list) or not all(isinstance(u, str) and u.strip() for u in urls):
         raise chk.err(loc.line(("notify", None), "urls"), "[notify]: 'urls' must be an array of non-empty strings")
+    notify_timeout = (check_duration(chk, notify, "timeout", ("notify", None), "[notify]").total_seconds()
+                      if "timeout" in notify else NOTIFY_TIMEOUT)
+
+    mode = chk.string(notify, "mode", ("notify", None), "[notify]", False) or "run"
+    if mode not in NOTIFY_MODES:
+        raise chk.err(loc.line(("notify", None), "mode"),
+                      f"[notify]: 'mode' must be \"run\" (one message per run) or \"digest\" (one a day), not {mode!r}")
+    digest_at = chk.string(notify, "digest_at", ("notify", None), "[notify]", False)
+    when = None
+    if digest_at is not None:
+        m = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", digest_at.strip())
+        if not m:
+            raise chk.err(loc.line(("notify", None), "digest_at"),
+                          f"[notify]: 'digest_at' must be a time of day like \"08:00\", not {digest_at!r}")
+        when = dt.time(int(m.group(1)), int(m.group(2)))
+    elif mode == "digest":
+        when = DEFAULT_DIGEST_AT
 
     store = chk.table(data, "store", (), "the file")
     chk.keys(store, STORE_KEYS, ("store", None), "[store]")
@@ -96,7 +122,25 @@ def parse_config(text: str, file: str | Path = "<config>") -> Config:
         raise chk.err(loc.line(("store", None), "path"), "[store]: 'path' is empty")
 
     distributed = _distributed(chk, data) if "distributed" in data else None
-    return Config(sources, topics, list(urls), store_path, None, distributed)
+    _check_spiders(chk, sources)
+    return Config(sources, topics, list(urls), store_path, None, distributed, mode, when, notify_timeout)
+
+
+def _check_spiders(chk: Checker, sources) -> None:
+    """A spider name the project does not have is an error where it is written (not a crash
+    of its first crawl)."""
+    if not sources:
+        return
+    from scrapers.spiders import spider_names
+
+    known = spider_names()
+    for i, src in enumerate(sources):
+        if src.spider not in known:
+            close = difflib.get_close_matches(src.spider, known, n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            line = chk.loc.line(("sources", i), "spider") or chk.loc.line(("sources", i), "name")
+            raise chk.err(line, f"source {src.name!r}: no spider named {src.spider!r}{hint}"
+                                f" (spiders: {', '.join(known)})")
 
 
 def _distributed(chk: Checker, data: dict) -> DistributedConfig:

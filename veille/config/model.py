@@ -12,10 +12,14 @@ Decisions:
   ``$VEILLE_REDIS_URL`` when it runs (:meth:`DistributedConfig.redis_url`; the config stays
   valid without it, as other commands do not need it). ``workers`` is an integer 1-64,
   ``ingest`` ``"inline"`` (default) or ``"daemon"``.
+- ``[notify] timeout`` (:attr:`Config.notify_timeout`, seconds; default
+  :data:`NOTIFY_TIMEOUT`): the most one notification may take, connection and answer
+  included (:func:`veille.report.notify.notify`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +27,13 @@ from pathlib import Path
 from veille.core.sources import SourceConfig
 from veille.topics import Topic
 
-__all__ = ["Config", "DistributedConfig", "redis_url_problem", "INGEST_MODES", "MAX_WORKERS"]
+__all__ = ["Config", "DistributedConfig", "redis_url_problem", "INGEST_MODES", "MAX_WORKERS", "DEFAULT_DIGEST_AT",
+           "NOTIFY_TIMEOUT"]
 
 INGEST_MODES = ("inline", "daemon")
+DEFAULT_DIGEST_AT = dt.time(8, 0)
 MAX_WORKERS = 64
+NOTIFY_TIMEOUT = 30.0  # seconds: [notify] timeout
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 @dataclass
@@ -70,6 +77,9 @@ class Config:
     store_path: str | None = None
     path: Path | None = None
     distributed: DistributedConfig | None = None  # None: no [distributed] table
+    notify_mode: str = "run"  # [notify] mode: "run" (a message per run) or "digest" (one a day)
+    digest_at: dt.time | None = None  # [notify] digest_at, local time (digest mode: 08:00 by default)
+    notify_timeout: float = NOTIFY_TIMEOUT  # seconds per notification
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -12,8 +12,13 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-__all__ = ["now", "utcnow", "iso", "parse_iso"]
+__all__ = ["now", "utcnow", "iso", "parse_iso", "parse_since", "SINCE_HELP"]
+
+_RELATIVE = re.compile(r"(?:(\d+)w)?((?:\d+[dhms])*)")
+SINCE_HELP = ("an ISO date or date-time (UTC if naive), a duration back from now (24h, 7d, 1d12h, 90m)"
+              ", today or yesterday (local midnight)")
 
 
 def now() -> dt.datetime:
@@ -43,3 +48,33 @@ def parse_iso(value: str | None) -> dt.datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     return when.astimezone(dt.timezone.utc)
+
+
+def parse_since(text: str, at: dt.datetime | None = None) -> dt.datetime:
+    """The moment a ``--since`` (or the briefing's ``since``) names, as an aware UTC
+    datetime: an ISO date or date-time (naive = UTC), a duration back from ``at`` (default
+    now: ``24h``, ``7d``, ``1d12h``, ``90m``, ``2w``), ``today`` or ``yesterday`` (midnight,
+    local time). Raises :class:`~veille.core.errors.BadArgument`."""
+    from veille.core.errors import BadArgument, DurationError
+    from veille.core.sources import parse_duration
+
+    at = at or now()
+    s = (text or "").strip().lower()
+    if s in ("today", "yesterday"):
+        local = at.astimezone()
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if s == "yesterday":
+            midnight = (midnight - dt.timedelta(days=1)).replace(hour=0)
+        return midnight.astimezone(dt.timezone.utc)
+    m = _RELATIVE.fullmatch(s)
+    if s and m:
+        weeks, rest = m.group(1), m.group(2)
+        try:
+            back = dt.timedelta(weeks=int(weeks or 0)) + (parse_duration(rest) if rest else dt.timedelta())
+        except DurationError:
+            raise BadArgument(f"bad since {text!r}: give {SINCE_HELP}") from None
+        return at - back
+    when = parse_iso(text.strip()) if text else None
+    if when is None:
+        raise BadArgument(f"bad since {text!r}: give {SINCE_HELP}")
+    return when

@@ -33,6 +33,8 @@ __all__ = [
     "SchemaError",
     "DistributedError",
     "NoStore",
+    "NotAStore",
+    "StoreDamaged",
     "InvalidInput",
     "ExportError",
     "BadArgument",
@@ -124,6 +126,16 @@ class DistributedError(VeilleError, RuntimeError):
 
 class NoStore(StoreError, FileNotFoundError):
     """No store at the path given: opening without creating (``create=False``, read-only)."""
+
+
+class NotAStore(StoreError, ValueError):
+    """A file that is not a veille store (another application's SQLite database, an HTML
+    page, an empty file given to a reader): refused before anything reads or writes it."""
+
+
+class StoreDamaged(StoreError):
+    """SQLite says the store's file is damaged (``database disk image is malformed``, a
+    page that is not a database page): nothing more is written to it."""
 
 
 class InvalidInput(StoreError, ValueError):

@@ -76,6 +76,7 @@ __all__ = [
     "SourceConfig",
     "SourceFile",
     "parse_duration",
+    "check_duration",
     "validate_name",
     "check_sources",
     "parse_sources",
@@ -231,7 +232,7 @@ def _source(chk: Checker, raw: dict, table: tuple, where: str, first_line: dict)
     if "every" not in raw and "cron" not in raw:
         raise chk.err(loc.line(table), f"{where}: needs a schedule: 'every = \"30m\"' or 'cron = \"*/30 * * * *\"'")
     if "every" in raw:
-        every = _duration(chk, raw, "every", table, where)
+        every = check_duration(chk, raw, "every", table, where)
     else:
         cron = chk.string(raw, "cron", table, where, True)
         assert cron is not None
@@ -241,7 +242,7 @@ def _source(chk: Checker, raw: dict, table: tuple, where: str, first_line: dict)
             CronTrigger.from_crontab(cron, timezone="UTC")
         except ValueError as e:
             raise chk.err(loc.line(table, "cron"), f"{where}: bad cron expression {cron!r}: {e}") from None
-    timeout = _duration(chk, raw, "timeout", table, where) if "timeout" in raw else None
+    timeout = check_duration(chk, raw, "timeout", table, where) if "timeout" in raw else None
 
     args: dict[str, str] = {}
     for k, v in chk.table(raw, "args", table, where).items():
@@ -381,7 +382,8 @@ def _news_keys(chk: Checker, raw: dict, table: tuple, where: str, src: SourceCon
         src.selectors = out
 
 
-def _duration(chk: Checker, raw: dict, key: str, table: tuple, where: str) -> dt.timedelta:
+def check_duration(chk: Checker, raw: dict, key: str, table: tuple, where: str) -> dt.timedelta:
+    """``raw[key]`` as a duration longer than zero, else the checker's error naming the line."""
     line = chk.loc.line(table, key)
     try:
         d = parse_duration(raw[key])

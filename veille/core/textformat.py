@@ -1,7 +1,7 @@
 """The article text format: parts to text (``write``) and text to parts (``read``).
 
-The format is the one of the reference document in ``seeds/``; see
-``../shared/docs/text-format.md``. In short, blocks joined by a blank line::
+The format is the one of the reference document in ``seeds/`` (the README's "The text
+format"). In short, blocks joined by a blank line::
 
     " date YYYY-MM <page title>"
     "<headline> <dateline>"

@@ -71,7 +71,8 @@ from veille.core.errors import TopicError
 from veille.monitor.stories import link_stories
 from veille.topics import Match, TextIndex, Topic
 
-__all__ = ["sync_topics", "flag_crawl", "flag_pending", "backfill", "list_flags", "FLAG_COLUMNS"]
+__all__ = ["sync_topics", "flag_crawl", "flag_pending", "backfill", "list_flags", "count_flags",
+           "known_topics", "FLAG_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def _first_flag(conn, topic: str, article_id: int, h: str, kind: str, story) -> 
     return rows.first_flag_of_text(conn, topic, story_id, article_id, body_hash, near, h)
 
 
-def _insert(conn, candidates: list[tuple]) -> list[dict]:
+def _insert(conn, candidates: list[tuple], backfill: bool = False) -> list[dict]:
     """INSERT OR IGNORE each candidate row (FLAG_COLUMNS without id, story_id and
     duplicate_of_flag); return those inserted. ``story_id`` is the story of the text
     (:mod:`veille.monitor.stories`), ``duplicate_of_flag`` the flag it repeats (:func:`_first_flag`),
@@ -148,7 +149,7 @@ def _insert(conn, candidates: list[tuple]) -> list[dict]:
         if rows.flagged(conn, topic, h):
             continue  # this text already flagged the topic
         first = _first_flag(conn, topic, article_id, h, kind, story)
-        row = (*values, story[0] if story else None, first)
+        row = (*values, story[0] if story else None, first, int(backfill))
         flag_id = rows.insert_flag(conn, row)
         if flag_id is not None:
             inserted.append(dict(zip(FLAG_COLUMNS, (flag_id, *row))))
@@ -242,7 +243,9 @@ def backfill(store, topic: Topic) -> list[dict]:
     """Flag, for ``topic``, the current version of every stored article that matches:
     kind ``new``, ``in_change`` 1, ``crawl_id`` = the crawl that stored that version.
     Articles carrying the same text give one flag (the first article, in id order);
-    texts already flagged for the topic are skipped. The reading and matching happen
+    texts already flagged for the topic are skipped. The flags are marked ``backfill``
+    (old news for a new topic: kept out of "new today", the briefing, the feeds and
+    notifications unless asked for). The reading and matching happen
     outside the write transaction (a big store must not hold the write lock); the inserts
     are one transaction. Only the texts the full-text index finds for the topic's
     prefilter are read and matched."""
@@ -264,13 +267,28 @@ def backfill(store, topic: Topic) -> list[dict]:
             candidates.append((topic.name, article_id, h, "new", crawl_id, now,
                                json.dumps(m.terms, ensure_ascii=False), 1))
     with transaction(store.conn) as conn:
-        return _insert(conn, candidates)
+        return _insert(conn, candidates, backfill=True)
 
 
 # --------------------------------------------------------------------------- reading
 
 def list_flags(store, *, topic: str | None = None, since: str | None = None,
-               crawl_ids: Iterable[int] | None = None, limit: int | None = None) -> list[dict]:
+               crawl_ids: Iterable[int] | None = None, limit: int | None = None,
+               backfill: bool | None = None) -> list[dict]:
     """Flag rows, newest first: of ``topic``, created at or after ``since`` (ISO; compared
-    as text, so give UTC, e.g. ``2026-01-31`` or ``2026-01-31T12:00:00Z``), of those crawls."""
-    return rows.list_flags(store.conn, topic=topic, since=since, crawl_ids=crawl_ids, limit=limit)
+    as text, so give UTC, e.g. ``2026-01-31`` or ``2026-01-31T12:00:00Z``), of those crawls;
+    ``backfill`` False leaves out those of :func:`backfill`, True keeps only them."""
+    return rows.list_flags(store.conn, topic=topic, since=since, crawl_ids=crawl_ids, limit=limit,
+                           backfill=backfill)
+
+
+def count_flags(store, *, topic: str | None = None, since: str | None = None,
+                backfill: bool | None = None) -> dict[str, dict[str, int]]:
+    """How many flags :func:`list_flags` would give without a limit: topic -> {kind: n,
+    ``"repeats"``: n}."""
+    return rows.count_flags(store.conn, topic=topic, since=since, backfill=backfill)
+
+
+def known_topics(store) -> list[str]:
+    """The topics the store knows (mirrored from the config, or with flags)."""
+    return rows.topic_names(store.conn)

@@ -6,8 +6,12 @@
 
 ``h["issues"]`` lists what is wrong with that crawl (empty: in good health):
 
-- ``no-articles``: it stored or re-checked no article at all (``crawls.fetched`` = 0):
-  the site is down, empty, blocking us, or its links moved (the skips say which).
+- ``no-articles``: it stored or re-checked no article at all (``crawls.fetched`` = 0)
+  although it was not a quiet re-crawl: the site is down, empty, blocking us, or its links
+  moved (the skips say which). A **quiet re-crawl** is not a problem: its feeds and
+  listings answered 304 or gave only links to articles already known and not due for a
+  check (``crawls.pages_not_modified``, ``crawls.links_found``), and nothing was skipped
+  or failed (:func:`is_quiet`).
 - ``fallback``: a larger share of its article pages than before came from *generic*
   extraction (og: metadata, trafilatura, ``generic:…`` of the rules parser) instead of
   its site rules (``abamako``, ``rules``…): the layout changed. Counted from
@@ -32,7 +36,7 @@ from storage import reports
 from storage.reports import CRAWL_COUNTS
 from veille.core.errors import NoSuchCrawl
 
-__all__ = ["source_health", "describe", "is_generic", "MIN_PAGES", "FALLBACK_SHARE",
+__all__ = ["source_health", "describe", "is_generic", "is_quiet", "MIN_PAGES", "FALLBACK_SHARE",
            "FALLBACK_JUMP", "BASELINE_CRAWLS"]
 
 MIN_PAGES = 3
@@ -46,6 +50,14 @@ def is_generic(method: str | None) -> bool:
     m = (method or "").lower()
     return (m.startswith("generic") or m == "og" or m.startswith("og+")
             or m in ("trafilatura", "simple"))
+
+
+def is_quiet(crawl: dict) -> bool:
+    """A crawl that fetched nothing because nothing had changed: its feeds or listings
+    answered 304 or linked only known articles not due for a check, and no page was
+    skipped or failed."""
+    return (not crawl.get("fetched") and not crawl.get("failed") and not crawl.get("skipped")
+            and bool(crawl.get("links_found") or crawl.get("pages_not_modified")))
 
 
 def _share(methods: dict[str, int]) -> tuple[float | None, int]:
@@ -78,7 +90,7 @@ def source_health(store, source: str, crawl_id: int | None = None) -> dict:
 
     issues = []
     fetched = crawl["fetched"] or 0
-    if fetched == 0:
+    if fetched == 0 and not is_quiet(crawl):
         issues.append("no-articles")
     if (share is not None and share_before is not None and pages >= MIN_PAGES
             and pages_before >= MIN_PAGES and share >= FALLBACK_SHARE

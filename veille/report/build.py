@@ -18,6 +18,11 @@ The report dict::
      "failures": [{"id", "source", "status", "reason"}],
      "health": [{"source", "crawl_id", "issues", ...}]}
 
+and, when they apply, ``"notifications": [{"channel", "ok", "error"}]`` (how the
+notifications of this report went: added by the scheduler after sending, so the printed
+report counts a failed or late one) and ``"store_damaged": "<what SQLite said>"`` (the run
+found the store's file damaged: :func:`damage_report`; nothing could be flagged).
+
 - ``topics`` holds only topics with flags, names sorted; in each, ``new`` before
   ``updated``, then the most recently published first. ``in_change`` is a bool, ``terms``
   a list. ``title`` (the headline, else the page title), ``published``, ``url`` and
@@ -35,6 +40,8 @@ The report dict::
 - ``failures``: the crawls whose status is neither ``finished`` nor ``running``, with a
   reason: the caller's ``reason`` or ``error`` key if any, else the crawl's
   ``finish_reason``.
+- ``totals`` (optional, set by ``veille flags``): topic -> ``{"new", "updated"}`` over
+  every flag that matched, not only those shown; the text then says both.
 - ``health``: the sources of the report's crawls that look unwell (their last crawl in the
   report yielded no article, fell back from its site rules to generic extraction, or
   failed more pages than it stored), as :func:`veille.monitor.health.source_health` describes
@@ -54,7 +61,7 @@ from storage.reports import CRAWL_KEYS
 from veille.core.clock import utcnow
 from veille.monitor.health import describe, source_health
 
-__all__ = ["build_report", "render_text", "render_json", "has_news", "CRAWL_KEYS"]
+__all__ = ["build_report", "damage_report", "render_text", "render_json", "has_news", "CRAWL_KEYS"]
 
 OK_STATUSES = ("finished", "running")
 
@@ -152,6 +159,24 @@ def build_report(store, flags: list[dict], crawls: list[dict] | None = None) -> 
     }
 
 
+def damage_report(problem: str, crawls: list[dict] | None = None) -> dict:
+    """The report of a run that found the store damaged (``problem``: the message): the
+    store cannot be read, so no flags and no health; the crawls as given (their rows, as
+    the run last read them) and their failures."""
+    rows = [dict(c) for c in crawls or []]
+    return {
+        "generated_at": utcnow(),
+        "crawls": rows,
+        "topics": {},
+        "repeats": {},
+        "failures": [{"id": c.get("id"), "source": c.get("source"), "status": c.get("status"),
+                      "reason": c.get("finish_reason") or ""}
+                     for c in rows if c.get("status") not in OK_STATUSES],
+        "health": [],
+        "store_damaged": problem,
+    }
+
+
 def _health(store, crawl_rows: list[dict]) -> list[dict]:
     """Source health for the last crawl of each source in the report (unwell ones only)."""
     last: dict[str, int] = {}
@@ -170,8 +195,10 @@ def _health(store, crawl_rows: list[dict]) -> list[dict]:
 
 
 def has_news(report: dict) -> bool:
-    """True when the report has flags or failures (what is worth a notification)."""
-    return bool(any(report.get("topics", {}).values()) or report.get("failures"))
+    """True when the report has flags or failures, or the store is damaged (what is worth
+    a notification)."""
+    return bool(any(report.get("topics", {}).values()) or report.get("failures")
+                or report.get("store_damaged"))
 
 
 def _count(items: list[dict], kind: str) -> int:
@@ -195,12 +222,26 @@ def render_text(report: dict) -> str:
     the failures and the crawls; "nothing new on your topics" when nothing was flagged."""
     lines: list[str] = []
     topics = {k: v for k, v in report.get("topics", {}).items() if v}
-    if not topics:
+    totals = report.get("totals") or {}
+    for name in totals:  # a topic whose flags were all cut by a limit still has its line
+        if sum(totals[name].values()):
+            topics.setdefault(name, [])
+    topics = {k: topics[k] for k in sorted(topics)}
+    if report.get("store_damaged"):
+        lines += ["THE STORE IS DAMAGED; nothing was flagged: the topics could not be checked.",
+                  str(report["store_damaged"])]
+    elif not topics:
         lines.append(NOTHING + ".")
     for name, items in topics.items():
         if lines:
             lines.append("")
-        lines.append(f"## {name}: {_count(items, 'new')} new, {_count(items, 'updated')} updated")
+        new, upd = _count(items, "new"), _count(items, "updated")
+        total = totals.get(name)
+        if total and (total.get("new", 0), total.get("updated", 0)) != (new, upd):
+            lines.append(f"## {name}: {total.get('new', 0)} new, {total.get('updated', 0)} updated"
+                         f" ({new} new and {upd} updated shown)")
+        else:
+            lines.append(f"## {name}: {new} new, {upd} updated")
         for i in items:
             label = "NEW    " if i["kind"] == "new" else "UPDATED"
             title = i.get("title") or "(no title)"
@@ -238,6 +279,11 @@ def render_text(report: dict) -> str:
     if report.get("crawls"):
         lines += ["", "crawls:"]
         lines += [_crawl_line(c) for c in report["crawls"]]
+    notes = report.get("notifications") or []
+    failed = [n for n in notes if not n.get("ok")]
+    if failed:
+        lines += ["", f"notifications: {len(failed)} of {len(notes)} failed:"]
+        lines += [f"  {n.get('channel')}: {n.get('error') or 'failed'}" for n in failed]
     return "\n".join(lines)
 
 

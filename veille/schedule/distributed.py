@@ -61,7 +61,7 @@ def run_distributed(runner, source: SourceConfig, lock: FileLock) -> dict | None
         prefix = f"{prefix}:inline:{source.name}"
     # The URL (it may hold a password) goes through the environment, not argv.
     env = {**os.environ, "VEILLE_DB": str(runner.db), "VEILLE_REDIS_URL": url}
-    cmd = crawl_command(source, runner.config.path) + [
+    cmd = crawl_command(source, runner.config.path, runner.overrides) + [
         "-s", f"VEILLE_RUN_ID={run_id}", "-s", f"VEILLE_REDIS_PREFIX={prefix}"]
     log.info("%s: crawling (spider %s, run %s, %d worker(s), ingest %s, timeout %ss)", source.name,
              source.spider, run_id, d.workers, d.ingest, int(timeout))
@@ -71,7 +71,7 @@ def run_distributed(runner, source: SourceConfig, lock: FileLock) -> dict | None
         ingest.start()
     procs: list = []
     try:
-        procs, why, tails = runner.supervise(cmd, env, lock, d.workers, timeout)
+        procs, why, tails = runner.supervise(cmd, env, lock, d.workers, timeout, source=source.name)
         failed = [(p.returncode, t) for p, t in zip(procs, tails) if p.returncode != 0]
         if failed:  # the first worker that failed speaks for the run
             run["rc"], tail = failed[0]

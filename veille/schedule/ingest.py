@@ -50,6 +50,7 @@ from scrapers.distributed.keys import DEFAULT_PREFIX, RunKeys, items_key, known_
 from scrapers.status import crawl_status
 from storage import Store, crawls
 from veille.config import load_config_for
+from veille.core.errors import NotAStore, StoreError
 
 log = logging.getLogger("veille.schedule.ingest")
 
@@ -363,7 +364,11 @@ def main(argv=None) -> int:
         return 1
     from veille.monitor.flags import sync_topics
 
-    store = Store(cfg.db_path(args.db))
+    try:
+        store = Store(cfg.db_path(args.db))
+    except StoreError as exc:  # another application's database (2), a damaged store (1)
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, NotAStore) else 1
     if cfg.topics:
         sync_topics(store, cfg.topics)
     ingest = Ingest(server, store, topics=cfg.topics, prefix=args.prefix or DEFAULT_PREFIX,

@@ -16,8 +16,23 @@ Decisions:
 - SIGTERM/SIGINT: no new crawl starts; a running crawl gets SIGINT (then the escalation of
   :mod:`veille.schedule.processes`) and ends ``interrupted`` (not a failure); what it
   stored is flagged and reported. Repeated signals change nothing.
-- Flagging, printing and notifying (:mod:`veille.schedule.report`) happen under a thread
-  lock and the ``flags`` file lock: one at a time, across the daemon's threads and runs.
+- Each crawl's output goes to its own log file, ``logs/<source>/`` next to the store
+  (rotated: :func:`veille.schedule.processes.open_log`), named in the log when the crawl
+  fails; a running crawl's progress (pages, new, updated, failed: its row) is logged
+  every ``progress`` seconds (60; ``--progress``). ``overrides`` are spider arguments
+  for every crawl of the run (``--revisit all``, ``--retry all``).
+- Flagging (:mod:`veille.schedule.report`) happens under a thread lock and the ``flags``
+  file lock: one at a time, across the daemon's threads and runs. Notifying happens after,
+  holding no lock (:meth:`Runner.tell`): each notification has its deadline (``[notify]
+  timeout``), and a slow endpoint never keeps the next run out. The report is printed once
+  the notifications are done, with how they went. ``quiet`` (``veille run --quiet``): a
+  report is printed only when it tells something (flags, failures, an unwell source, a
+  damaged store), so that cron mails only news and errors.
+- A damaged store (SQLite: ``database disk image is malformed``, ``file is not a
+  database``; :func:`storage.db.is_damage`, or a crawl that failed saying so,
+  :func:`storage.db.damage_said`) stops the run where it is found: no more
+  crawls or writes, one clear line on stderr, and a report saying so
+  (:meth:`Runner.damaged`, :func:`veille.report.build.damage_report`) printed and notified.
 """
 
 from __future__ import annotations
@@ -27,18 +42,25 @@ import os
 import signal
 import socket
 import subprocess
-import tempfile
+import sys
 import threading
 from pathlib import Path
 
 from storage import Store, crawls
+from storage.db import damage_said
 from veille.config import Config, SourceConfig
+from veille.core import clock
+from veille.core.clock import utcnow
+from veille.core.errors import StoreDamaged
 from veille.core.lock import FileLock
+from veille.report.build import damage_report
 from veille.schedule.ingest import crawl_of_run
 
 from .distributed import run_distributed
-from .processes import DEFAULT_TIMEOUT, ROOT, crawl_command, last_lines, signal_group, wait_all
-from .report import Notifier, flag_and_build, render
+from .processes import DEFAULT_TIMEOUT, ROOT, crawl_command, last_lines, open_log, signal_group, wait_all
+from .report import Notifier, flag_and_build, render, worth_telling
+
+PROGRESS_SECONDS = 60.0
 
 __all__ = ["Runner"]
 
@@ -48,15 +70,21 @@ log = logging.getLogger("veille.scheduler")
 class Runner:
     """Runs crawls and the flag/report step, for ``--once`` and the daemon alike."""
 
-    def __init__(self, config: Config, db: Path, as_json: bool = False, json_lines: bool = False):
+    def __init__(self, config: Config, db: Path, as_json: bool = False, json_lines: bool = False,
+                 quiet: bool = False, overrides: dict | None = None, progress: float = PROGRESS_SECONDS):
         self.config = config
         self.db = db
         self.as_json = as_json
         self.json_lines = json_lines
+        self.quiet = quiet  # print a report only when it tells something (cron mails it)
+        self.overrides = dict(overrides or {})  # spider arguments for every crawl of this run
+        self.progress = progress  # seconds between progress lines of a running crawl
+        self.logs: dict[str, list[Path]] = {}  # source -> its last crawl's log files
         self.stopping = False
         self.children: dict[int, subprocess.Popen] = {}
-        self.lock = threading.Lock()  # flagging, printing, notifying: one thread at a time
-        self.notifier = Notifier(config.notify_urls)
+        self.lock = threading.Lock()  # flagging, printing: one thread at a time
+        self.notifier = Notifier(config.notify_urls, config.notify_timeout)
+        self.damage: str | None = None  # what was said when the store was found damaged
 
     def lock_file(self, name: str) -> FileLock:
         return FileLock(self.db.parent / f".veille-{name}.lock")
@@ -108,28 +136,38 @@ class Runner:
         env = {k: v for k, v in os.environ.items() if k != "VEILLE_REDIS_URL"}
         env["VEILLE_DB"] = str(self.db)
         log.info("%s: crawling (spider %s, timeout %ss)", source.name, source.spider, int(timeout))
-        [proc], why, [out] = self.supervise(crawl_command(source, self.config.path), env, lock, 1, timeout)
+        cmd = crawl_command(source, self.config.path, self.overrides)
+        [proc], why, [out] = self.supervise(cmd, env, lock, 1, timeout, source=source.name, before=before)
         return self.record(source, proc, before, why, out)
 
-    def supervise(self, cmd: list[str], env: dict, lock: FileLock, count: int,
-                  timeout: float) -> tuple[list[subprocess.Popen], str, list[list[str]]]:
+    def supervise(self, cmd: list[str], env: dict, lock: FileLock, count: int, timeout: float,
+                  source: str = "crawl", before: int | None = None
+                  ) -> tuple[list[subprocess.Popen], str, list[list[str]]]:
         """Run ``count`` copies of ``cmd`` from the project folder, each in its own process
         group and holding ``lock``, until they exit (the escalation past ``timeout`` or when
-        stopping). Return the processes, why they ended ('exit', 'timeout' or 'stopped') and
-        the tail of each one's output."""
+        stopping). Each one's output goes to its log file (``logs/<source>/`` next to the
+        store, :func:`veille.schedule.processes.open_log`); with ``before`` (the last crawl
+        id before it started) the crawl's progress is logged every ``progress`` seconds.
+        Return the processes, why they ended ('exit', 'timeout' or 'stopped') and the tail
+        of each one's output."""
         procs: list[subprocess.Popen] = []
         outs: list = []
+        started = utcnow()
         try:
             try:
-                for _ in range(count):
-                    out = tempfile.TemporaryFile()
+                for i in range(count):
+                    out = open_log(self.db, source, started, worker=i + 1 if count > 1 else None)
                     outs.append(out)
                     proc = subprocess.Popen(
                         cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                         start_new_session=True, pass_fds=(lock.fd,))
                     procs.append(proc)
                     self.children[proc.pid] = proc
-                why = wait_all(procs, timeout, lambda: self.stopping)
+                self.logs[source] = [Path(o.name) for o in outs]
+                tick = (lambda: self.log_progress(source, procs[0].pid, before, started)) \
+                    if before is not None else None
+                why = wait_all(procs, timeout, lambda: self.stopping, label=source, tick=tick,
+                               every=self.progress)
             finally:
                 for proc in procs:
                     if proc.poll() is None:  # an exception: never leave a crawl behind
@@ -140,6 +178,21 @@ class Runner:
         finally:
             for out in outs:
                 out.close()
+
+    def log_progress(self, source: str, pid: int, before: int, started: str) -> None:
+        """One line on a running crawl: how long, pages, new, updated, failed (its row)."""
+        with Store.open_readonly(self.db) as store:
+            found = crawls.started_by(store.conn, source, pid, before)
+            row = store.crawl(found[0]) if found else None
+        since = clock.parse_iso(started)
+        took = int((clock.now() - since).total_seconds()) if since else 0
+        if row is None:
+            log.info("%s: crawl (pid %s) running for %dm%02ds, not stored anything yet", source, pid,
+                     took // 60, took % 60)
+            return
+        log.info("%s: crawl %s running for %dm%02ds: %s pages, %s new, %s updated, %s failed",
+                 source, row["id"], took // 60, took % 60, row["fetched"], row["new"], row["updated"],
+                 row["failed"])
 
     def record(self, source: SourceConfig, proc: subprocess.Popen | None, before: int, why: str,
                tail: list[str], run: dict | None = None) -> dict | None:
@@ -184,19 +237,65 @@ class Runner:
         level = logging.WARNING if row["status"] == "failed" else logging.INFO
         log.log(level, "%s: crawl %s %s (%s), %s new, %s updated", source.name, row["id"],
                 row["status"], row["finish_reason"], row["new"], row["updated"])
+        said = damage_said(tail) if row["status"] == "failed" else None
+        if said:  # the crawl met a damaged store: that is the news, not its traceback
+            log.info("%s: last output of the crawl:\n  %s", source.name, "\n  ".join(tail))
+            raise StoreDamaged(f"the store {self.db} is damaged: the crawl of {source.name} read {said!r}")
         if row["status"] == "failed" and tail:
             log.warning("%s: last output of the crawl:\n  %s", source.name, "\n  ".join(tail))
+        if row["status"] == "failed" and self.logs.get(source.name):
+            log.warning("%s: the crawl's log: %s", source.name,
+                        ", ".join(str(p) for p in self.logs[source.name]))
         return row
+
+    def send_digest(self) -> None:
+        """The daemon's digest job (``[notify] mode = "digest"``, at ``digest_at``)."""
+        try:
+            with self.lock, self.lock_file("flags"), Store(self.db) as store:
+                self.notifier.digest(store, self.config)
+        except Exception:
+            log.exception("the digest failed")
 
     # -- flags, report, notifications ---------------------------------------------
     def flag_and_report(self, crawls: list[dict], always: bool = True) -> dict | None:
-        """Flag what the crawls stored (and anything left unflagged), print the report,
-        notify. ``always=False``: print nothing when there are no crawls and no flags."""
-        with self.lock, self.lock_file("flags"), Store(self.db) as store:
-            report = flag_and_build(store, self.config, crawls, always)
-            if report is None:
-                return None
-            print(render(report, self.as_json, self.json_lines), flush=True)
-            if self.config.notify_urls:
-                self.notifier.notify(report)
+        """Flag what the crawls stored (and anything left unflagged), notify, print the
+        report (or, in digest mode, send the day's digest when it is due).
+        ``always=False``: print nothing when there are no crawls and no flags; ``quiet``:
+        print only a report that tells something (flags, failures, unwell sources)."""
+        report = self.flag(crawls, always)
+        if report is not None:
+            self.tell(report)
+        elif self.config.notify_urls and self.config.notify_mode == "digest":
+            self.send_digest()
         return report
+
+    def flag(self, crawls: list[dict], always: bool = True) -> dict | None:
+        """Flag and build the report (under the flags locks); None when ``always`` is False
+        and there is nothing to tell."""
+        with self.lock, self.lock_file("flags"), Store(self.db) as store:
+            return flag_and_build(store, self.config, crawls, always)
+
+    def tell(self, report: dict) -> dict:
+        """Notify (holding no lock; each notification within ``[notify] timeout``), then
+        print the report with how the notifications went (``quiet``: only a report that
+        tells something). In digest mode a run's report is not sent; the day's digest is,
+        when it is due (a damaged store is said at once, whatever the mode)."""
+        digest = self.config.notify_mode == "digest" and not report.get("store_damaged")
+        if self.config.notify_urls and not digest:
+            report["notifications"] = self.notifier.notify(report)
+        with self.lock:
+            if not self.quiet or worth_telling(report):
+                print(render(report, self.as_json, self.json_lines), flush=True)
+        if self.config.notify_urls and digest:
+            self.send_digest()
+        return report
+
+    def damaged(self, exc: BaseException, crawls: list[dict] | None = None) -> dict:
+        """The store was found damaged (``exc``): say it on stderr in one line and return
+        the report that says it (for :meth:`tell`). Nothing more is written to the store."""
+        detail = str(exc) if isinstance(exc, StoreDamaged) else f"the store {self.db} is damaged: {exc}"
+        self.damage = (f"{detail}; nothing more is written to it: restore a backup, or save what "
+                       f"SQLite can still read with: sqlite3 {self.db} .recover")
+        self.stopping = True
+        print(f"scheduler.py: {self.damage}", file=sys.stderr, flush=True)
+        return damage_report(self.damage, crawls)

@@ -10,7 +10,8 @@ from veille.core.normalize import normalize, tokens
 
 from .match import Match, TextIndex
 from .nodes import And, Not, Or, Term
-from .query import Query, Topic, parse_query, validate_topic_name
+from .parse import MAX_DEPTH
+from .query import Query, Topic, explain_error, parse_query, validate_topic_name
 
 __all__ = ["QueryError", "TopicError", "Query", "Match", "Topic", "TextIndex", "Term", "And", "Or", "Not",
-           "parse_query", "tokens", "normalize", "validate_topic_name"]
+           "parse_query", "tokens", "normalize", "validate_topic_name", "explain_error", "MAX_DEPTH"]

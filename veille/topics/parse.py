@@ -25,6 +25,12 @@ Decisions:
   last token a prefix (``"flanc s"*`` matches "flanc sud"). Anywhere else it is an error.
 - A term with no letter or digit at all (``-``, ``&``) is an error, not silently ignored.
 - Error positions are 1-based columns in the query string (:attr:`QueryError.column`).
+- Nesting is bounded: at most :data:`MAX_DEPTH` parentheses and ``NOT`` open at once along
+  one path (``((a))`` is 2, ``NOT (a OR NOT b)`` is 3). Deeper is a :class:`QueryError`
+  naming the column where the limit is passed, so the parser, the matcher, the canonical
+  form and the FTS5 translation (all recursive) never run out of stack, whoever wrote the
+  query (a config file, the CLI, Datasette's search box). Long flat queries
+  (``a OR b OR ...``) are not limited: they make one wide node, not a deep one.
 """
 
 from __future__ import annotations
@@ -37,9 +43,13 @@ from veille.core.normalize import tokens
 
 from .nodes import And, Node, Not, Or, Term
 
-__all__ = ["OPERATORS", "parse_tree", "operator_warnings"]
+__all__ = ["OPERATORS", "MAX_DEPTH", "parse_tree", "operator_warnings"]
 
 OPERATORS = ("AND", "OR", "NOT")
+
+# Parentheses and NOT open at once. Real queries use a handful; each level costs the
+# recursive walkers a few stack frames, and 50 keeps them far below Python's limit (1000).
+MAX_DEPTH = 50
 
 
 _LEX = re.compile(r'\s+|(?P<lp>\()|(?P<rp>\))|(?P<q>")|(?P<w>[^\s()"]+)')
@@ -112,12 +122,20 @@ class _Parser:
         self.query = query
         self.toks = _lex(query)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
     def err(self, problem: str, col: int | None) -> QueryError:
         return QueryError(problem, col, self.query)
+
+    def enter(self, t: _Tok) -> None:
+        """One more level of nesting (``(`` or ``NOT`` at ``t``), within :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.err(f"query nested too deeply: the {t.text} {{at}} opens level {self.depth}; "
+                           f"at most {MAX_DEPTH} levels of parentheses and NOT", t.col)
 
     def parse(self) -> Node:
         if not self.toks:
@@ -155,7 +173,10 @@ class _Parser:
         t = self.peek()
         if t is not None and t.kind == "OP" and t.value == "NOT":
             self.i += 1
-            return Not(self.parse_not(after=t))
+            self.enter(t)
+            node = Not(self.parse_not(after=t))
+            self.depth -= 1
+            return node
         return self.parse_primary(after)
 
     def parse_primary(self, after: _Tok | None) -> Node:
@@ -169,6 +190,7 @@ class _Parser:
             return t.value  # type: ignore[return-value]
         if t.kind == "(":
             self.i += 1
+            self.enter(t)
             nxt = self.peek()
             if nxt is not None and nxt.kind == ")":
                 raise self.err("empty parentheses", t.col)
@@ -179,6 +201,7 @@ class _Parser:
             if close is None or close.kind != ")":
                 raise self.err("unbalanced parenthesis: the '(' {at} is never closed", t.col)
             self.i += 1
+            self.depth -= 1
             return node
         if t.kind == ")":
             if after is not None:

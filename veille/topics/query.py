@@ -17,7 +17,7 @@ from .match import Match, TextIndex, evaluate, matched_terms
 from .nodes import Node, Not, Term, render, to_fts5, to_fts5_prefilter
 from .parse import operator_warnings, parse_tree
 
-__all__ = ["Query", "Topic", "parse_query", "validate_topic_name"]
+__all__ = ["Query", "Topic", "parse_query", "validate_topic_name", "explain_error"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,22 @@ class Query:
         walk(self.root)
         return out
 
+    @property
+    def positive_terms(self) -> list[str]:
+        """The terms that can make the query true (none under a ``NOT``), in order: what a
+        snippet highlights."""
+        out: list[str] = []
+
+        def walk(n: Node) -> None:
+            if isinstance(n, Term):
+                out.append(n.text)
+            elif not isinstance(n, Not):
+                for c in n.children:
+                    walk(c)
+
+        walk(self.root)
+        return out
+
     def to_fts5(self) -> str | None:
         """An equivalent SQLite FTS5 MATCH expression (for tables with tokenizer
         ``unicode61 remove_diacritics 2``), to pre-filter in SQL; None when the query needs
@@ -94,6 +110,16 @@ def parse_query(query: str) -> Query:
     root = parse_tree(query)
     warnings = operator_warnings(query)
     return Query(root, query, warnings)
+
+
+def explain_error(exc: QueryError, query: str, what: str = "query") -> str:
+    """The message for a query that does not parse, the same for the command line and the
+    web search: ``bad query: <problem>``, then the query and a caret under the column."""
+    msg = f"bad {what}: {exc}"
+    col = getattr(exc, "column", None)
+    if col:
+        msg += f"\n    {query}\n    {' ' * (col - 1)}^"
+    return msg
 
 
 validate_topic_name = validate_name  # the rule is the core's: sources share it

@@ -1,4 +1,6 @@
-"""veille's Datasette set-up: metadata and canned queries (``metadata.yml``), a plugin
+"""veille's Datasette set-up: the morning briefing (:mod:`.briefing`, ``/veille/briefing``) and
+its Atom feeds (:mod:`.atom`), the web search's parsing and snippets (:mod:`.search`),
+metadata and canned queries (``metadata.yml``), templates (``templates/``), a plugin
 (:mod:`veille.web.plugin`: diffs in green and red, links to article histories, a month
 facet, SQL functions; registered through the ``datasette`` entry point in ``pyproject.toml``,
 so any Datasette of this environment loads it) and the dashboard (datasette-dashboards, configured in the same file).
@@ -10,7 +12,9 @@ its file is called, so the URLs in the metadata and in bookmarks stay the same:
 :func:`make_datasette` builds the Datasette instance (``veille serve`` and the tests use it).
 The store is opened read-only: Datasette connects to a mutable file with ``?mode=ro`` (and
 never opens a write connection unless a plugin writes, which none here does). Immutable mode
-(``-i``) is not used: it would ignore the WAL, so a store being crawled would show stale rows.
+(``-i``) is not used: it would ignore the WAL, so a store being crawled would show stale rows;
+``veille serve`` asks for it (``immutable=True``) only where ``?mode=ro`` cannot open the
+store, a read-only folder with no crawl at work (:func:`storage.db.open_readonly`).
 """
 
 from __future__ import annotations
@@ -47,11 +51,12 @@ def load_metadata() -> dict:
 
 
 def make_datasette(db_path, *, settings: dict | None = None, metadata: dict | None = None,
-                   allow_sql: bool = True):
+                   allow_sql: bool = True, immutable: bool = False):
     """A Datasette serving ``db_path`` read-only as the database ``veille``, with veille's
     metadata, queries, plugin and dashboard; ``allow_sql=False``: no arbitrary SQL (canned
-    queries and tables only; Datasette's ``allow_sql`` block). Raises FileNotFoundError if
-    the file is missing (Datasette would not create it, but the message would be less clear)."""
+    queries and tables only; Datasette's ``allow_sql`` block); ``immutable``: opened
+    ``?immutable=1``, for a store nothing can write. Raises FileNotFoundError if the file is
+    missing (Datasette would not create it, but the message would be less clear)."""
     from datasette.app import Database, Datasette
 
     path = Path(db_path)
@@ -65,7 +70,7 @@ def make_datasette(db_path, *, settings: dict | None = None, metadata: dict | No
         metadata=metadata,
         settings={**SETTINGS, **(settings or {})},
     )
-    ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=True), name=DB_NAME)
+    ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=not immutable), name=DB_NAME)
     if "_memory" in ds.databases:
         ds.remove_database("_memory")
     return ds

@@ -16,13 +16,17 @@ environment where veille is installed loads it, ``veille serve`` included.
   - ``veille_fts(q)``: a search box string made into an FTS5 MATCH expression, with the
     topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*),
     its words folded as the index is (:func:`veille.core.normalize.fold`: a word that
-    matches a topic is found); whatever does not parse is searched as plain words, so a
-    search never errors.
+    matches a topic is found); a query that does not parse matches nothing and the search
+    page shows the parser's message (:mod:`veille.web.search`), so a search never errors.
+  - ``veille_snippet(text, q)``: the search's snippet around the query's terms, never the
+    text format's line 1 (:func:`veille.web.search.snippet_markers`).
 
   Every one runs in bounded time (issue 10: one request must not stall Datasette, whose
   time limit cannot interrupt a Python function): the diff is near-linear with a hard cap
   (:mod:`veille.core.diff`), inputs longer than :data:`MAX_INPUT` characters are not
-  compared (a note says so), a search string is cut at :data:`MAX_QUERY` characters.
+  compared (a note says so), a search string longer than
+  :data:`veille.web.search.MAX_QUERY` characters is refused, a snippet looks at the first
+  :data:`veille.web.search.MAX_SNIPPET_TEXT` characters of a text.
 
 - ``render_cell``:
 
@@ -41,8 +45,11 @@ environment where veille is installed loads it, ``veille serve`` included.
     ``2026-11-27 17:13`` (the full value in the tooltip).
 
 - ``extra_css_urls`` + ``register_routes``: ``/-/veille.css`` (green/red, layout of the
-  cells). ``menu_links``: the main queries in Datasette's menu (and the dashboard when
-  arbitrary SQL is allowed: it runs its charts that way).
+  cells); the briefing ``/veille/briefing`` (:mod:`veille.web.briefing`) and its Atom
+  feeds ``/veille/briefing.atom`` (:mod:`veille.web.atom`). ``prepare_jinja2_environment``:
+  veille's templates (``templates/``: the briefing page, the article history) before
+  Datasette's. ``menu_links``: the briefing and the main queries in Datasette's menu (and
+  the dashboard when arbitrary SQL is allowed: it runs its charts that way).
 - ``register_facet_classes``: a ``month`` facet (``_facet_month=published``, or
   ``{month: published}`` in metadata) grouping ISO dates by ``YYYY-MM``; choosing a month
   filters with ``column__startswith=YYYY-MM``.
@@ -61,10 +68,10 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import Response
 
 CSS_PATH = Path(__file__).resolve().parent / "static" / "veille.css"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 SNIPPET_OPEN, SNIPPET_CLOSE = "\ue000", "\ue001"
 CONTEXT_CHARS = 160  # unchanged lines of a unified diff are cut to this many characters
 MAX_INPUT = 2_000_000  # characters an SQL function takes at most (both texts together)
-MAX_QUERY = 1_000  # characters of a search string
 MAX_LINES = 2_000  # lines of a unified diff shown in a cell
 
 # ----------------------------------------------------------------------------- SQL functions
@@ -122,20 +129,10 @@ def text_html(text) -> str | None:
 
 
 def fts_query(q) -> str:
-    """A safe FTS5 MATCH expression for a search box string (see the module docstring)."""
-    q = str(q or "").strip()[:MAX_QUERY]
-    if not q:
-        return '""'
-    from veille.topics import QueryError, parse_query, tokens
+    """The FTS5 MATCH expression of a search box string (:func:`veille.web.search.fts_match`)."""
+    from veille.web.search import fts_match
 
-    try:
-        expr = parse_query(q).to_fts5()
-    except (QueryError, RecursionError):
-        expr = None
-    if expr:
-        return expr
-    words = tokens(q)
-    return " ".join(f'"{w}"' for w in words) if words else '""'
+    return fts_match(q)
 
 
 @hookimpl
@@ -145,6 +142,16 @@ def prepare_connection(conn):
     conn.create_function("veille_changes_html", 1, changes_html, deterministic=True)
     conn.create_function("veille_text_html", 1, text_html, deterministic=True)
     conn.create_function("veille_fts", 1, fts_query, deterministic=True)
+    from veille.web.search import snippet_markers
+
+    conn.create_function("veille_snippet", 2, snippet_markers, deterministic=True)
+
+
+@hookimpl
+def extra_template_vars():
+    from veille.web.search import query_problem
+
+    return {"veille_query_problem": query_problem}  # templates/query-veille-search.html
 
 
 # ----------------------------------------------------------------------------- cells
@@ -224,7 +231,7 @@ def render_cell(row, value, column, table, database, datasette):
         return None
     if column == "diff" and isinstance(value, str) and value.startswith(("--- ", "+++ ", "@@")):
         return render_unified(value)
-    if column == "diff_html" and isinstance(value, str):
+    if column in ("diff_html", "full_html") and isinstance(value, str):
         return sanitize_diff_html(value)
     if table is None:  # canned and arbitrary queries
         if isinstance(value, str) and _ISO_TIME.match(value):
@@ -265,7 +272,20 @@ async def _css(request, datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/veille\.css$", _css)]
+    from veille.web import DB_NAME, atom, briefing
+
+    return [(r"^/-/veille\.css$", _css),
+            (rf"^/{DB_NAME}/briefing$", briefing.page),  # the morning briefing (veille/web/briefing.py)
+            (rf"^/{DB_NAME}/briefing\.atom$", atom.feed)]  # its Atom feeds (veille/web/atom.py)
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    """veille's templates (``veille/web/templates``: the briefing, the article history)
+    before Datasette's own."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), env.loader])
 
 
 @hookimpl
@@ -276,6 +296,7 @@ def menu_links(datasette, actor):
         return []
     q = lambda name: datasette.urls.query(DB_NAME, name)  # noqa: E731
     links = [
+        {"href": datasette.urls.path(f"/{DB_NAME}/briefing"), "label": "Briefing"},
         {"href": q("latest_flags"), "label": "Latest flags"},
         {"href": q("new_today"), "label": "New today"},
         {"href": q("updated_articles"), "label": "Updated articles"},

@@ -9,8 +9,13 @@ current directory; a config that does not load is refused, exit 2), else ``$VEIL
 else ``data/veille.db``. Whatever the file is called, it is served as the database
 ``veille`` (``http://127.0.0.1:8001/veille``), with the metadata, canned queries, plugin
 and dashboard of :mod:`veille.web`. Read-only: every
-connection is ``?mode=ro`` and no write is ever made. A missing file is refused (exit 1)
-instead of being served empty. Listens on 127.0.0.1 unless ``--host`` says otherwise.
+connection is ``?mode=ro`` and no write is ever made; on a read-only filesystem with no
+crawl at work, ``immutable`` (see :mod:`storage.db`). The file is checked first
+(:meth:`storage.Store.open_readonly`): a missing file is refused (exit 1) instead of being
+served empty, a file that is not a veille store (exit 2) before Datasette touches it, a
+store newer than this code or not yet migrated by a writer (exit 1). Listens on 127.0.0.1
+unless ``--host`` says otherwise; the port is bound before anything is announced, so a busy
+port is one line and exit 1, never a "listening at" followed by a failure.
 
 Arbitrary SQL (Datasette's SQL editor and ``?sql=``; the dashboard runs its charts that
 way) is on when the address is this machine's (loopback: the default) and off otherwise:
@@ -29,11 +34,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import ipaddress
+import socket
 import sys
 
+from storage import Store
 from veille.config import load_config
-from veille.core.errors import ConfigError
+from veille.core.errors import ConfigError, NoStore, NotAStore, StoreError
 
 DEFAULT_PORT = 8001
 DEFAULT_HOST = "127.0.0.1"
@@ -82,9 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"veille serve: {exc}", file=sys.stderr)
         return 2
-    if not path.is_file():
+    try:
+        with Store.open_readonly(path) as store:
+            immutable = store.immutable
+    except NoStore:
         print(f"veille serve: no store at {path} (crawl something first, e.g. `make demo`, "
               f"or give --db PATH / VEILLE_DB)", file=sys.stderr)
+        return 1
+    except NotAStore as exc:
+        print(f"veille serve: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"veille serve: {exc}", file=sys.stderr)
         return 1
     try:
         import uvicorn
@@ -95,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
               f"pip install -e '.[datasette]'", file=sys.stderr)
         return 1
     allow_sql = sql_allowed(args.host, args.sql)
-    ds = make_datasette(path, allow_sql=allow_sql)
+    ds = make_datasette(path, allow_sql=allow_sql, immutable=immutable)
 
     async def check():
         await ds.invoke_startup()
@@ -106,11 +123,40 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # not SQLite, unreadable...
         print(f"veille serve: cannot open {path}: {exc}", file=sys.stderr)
         return 1
+    try:  # listen first: a busy port is said before anything is announced
+        sock = listen(args.host, args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"veille serve: port {args.port} on {args.host} is already in use (another "
+                  f"`veille serve`? give --port {args.port + 1})", file=sys.stderr)
+        else:
+            print(f"veille serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                  file=sys.stderr)
+        return 1
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"veille serve: {path} (read-only) at http://{host}:{args.port}/{DB_NAME}"
+    port = sock.getsockname()[1]
+    mode = "read-only, immutable: a read-only folder" if immutable else "read-only"
+    print(f"veille serve: {path} ({mode}) at http://{host}:{port}/{DB_NAME}"
+          f"  (the briefing: http://{host}:{port}/{DB_NAME}/briefing)"
           f"{'' if allow_sql else ' (arbitrary SQL off: --allow-sql to turn it on)'}", flush=True)
-    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (as uvicorn binds it: SO_REUSEADDR), or OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

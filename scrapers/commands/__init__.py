@@ -1,0 +1,1 @@
+"""veille's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` with one-line errors."""
