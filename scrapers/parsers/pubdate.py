@@ -23,8 +23,9 @@ Decisions:
   the weaker ``<meta>`` dates and htmldate; ties go to that order (the visible and
   structural dates before the ``<meta>`` ones, which may be a modification date, and
   before htmldate, whose search reaches related-article lists). htmldate runs only when
-  no month has two votes, and its answer does not count twice when it only repeats a
-  ``<meta>`` date. An ambiguous ``11/01/2023`` in a ``<meta>`` takes the other reading
+  there is no vote or every source names a different month (the only cases where its
+  vote can change the outcome: a single vote already wins a tie), and its answer does not
+  count twice when it only repeats a ``<meta>`` date. An ambiguous ``11/01/2023`` in a ``<meta>`` takes the other reading
   when that is the one the page confirms.
 - Modification dates never win over a publication date: ``dateModified``,
   ``article:modified_time``, lines saying "Updated", "Aktualisiert", "Letzte Änderung"
@@ -130,15 +131,11 @@ _PUBLISHED = re.compile(
     r"datum\s+der\s+ver[öo]ffentlichung)\b[^0-9\n]{0,25}",
     re.I,
 )
-_MARKER_XPATH = (
-    "//text()[contains(., 'ffentlicht') or contains(., 'rschienen') or contains(., 'rstellt am')"
-    " or contains(., 'ublish') or contains(., 'UBLISH') or contains(., 'ublié') or contains(., 'ublie')"
-    " or contains(., 'ublicad') or contains(., 'ubblicat') or contains(., 'ubliceerd')"
-    " or contains(., 'ublikowano') or contains(., 'osted') or contains(., 'riginally')"
-    " or contains(., 'is en ligne') or contains(., 'pdated') or contains(., 'PDATED')"
-    " or contains(., 'ktualisiert') or contains(., 'nderung') or contains(., 'is à jour')"
-    " or contains(., 'ctualizad') or contains(., 'ggiornat')]"
-)
+# cheap test for a text that may hold one of the words above (case as pages write them)
+_MARKER_HINT = re.compile(
+    r"ffentlicht|rschienen|rstellt am|ublish|UBLISH|ubli[ée]|ublicad|ubblicat|ubliceerd|ublikowano|osted|"
+    r"OSTED|riginally|is en ligne|pdated|PDATED|ktualisiert|nderung|is à jour|ctualizad|ggiornat")
+_NO_TEXT = frozenset(("script", "style", "title", "noscript", "option", "template"))
 _LABEL_JUNK = re.compile(r"comment|related|similar|sidebar|widget|reply|popular|teaser", re.I)
 
 
@@ -159,17 +156,10 @@ def labelled_dates(root: etree._Element) -> tuple[dt.date | None, dt.date | None
     and the first it says is an update (``Updated June 13, 2019``, ``Letzte Änderung: ...``);
     None for either when the page shows none. Comments, related lists and sidebars are
     not read."""
-    try:
-        nodes = root.xpath(_MARKER_XPATH)
-    except etree.XPathError:  # pragma: no cover
-        return None, None
     published = updated = None
-    for node in nodes[:80]:
-        parent = node.getparent()
-        if parent is None or not isinstance(parent.tag, str) or parent.tag in ("script", "style", "title",
-                                                                                "noscript", "option"):
-            continue
-        text = str(node)
+    seen = 0
+    for text, parent in _texts_with_markers(root):
+        seen += 1
         if len(text.strip()) < 8 and len(parent) < 8:  # "Posted on <time>...</time>"
             text = text_of(parent)
         if len(text) > 300 or NOT_PUBLICATION.search(text) or _labelled_junk(parent):
@@ -184,9 +174,21 @@ def labelled_dates(root: etree._Element) -> tuple[dt.date | None, dt.date | None
                 d = parse_text_date(text[m.end():m.end() + 60])
                 if plausible(d):
                     updated = d
-        if published is not None and updated is not None:
-            break
+        if (published is not None and updated is not None) or seen >= 80:
+            return published, updated
     return published, updated
+
+
+def _texts_with_markers(root):
+    """(text, the element it is written in) of every text node that may hold a marker."""
+    for el in root.iter():
+        own = isinstance(el.tag, str) and el.tag not in _NO_TEXT
+        if own and el.text and _MARKER_HINT.search(el.text):
+            yield el.text, el
+        if el.tail and _MARKER_HINT.search(el.tail):
+            parent = el.getparent()
+            if parent is not None and parent.tag not in _NO_TEXT:
+                yield el.tail, parent
 
 
 # --- markup and the lines under the headline -----------------------------------------------------
@@ -369,7 +371,9 @@ def publication_date(root, pm: PageMeta, h1=None, dateline: str = "", page=None,
             weak = other
         found.append((weak, "meta"))
     months = [_month(x) for x, _ in found]
-    if not any(months.count(m) >= 2 for m in months):  # htmldate (the slow one) decides
+    if not months or (len(set(months)) > 1 and len(set(months)) == len(months)):
+        # no vote, or one each for several months: htmldate (the slow one) decides (with
+        # a single vote it cannot: a tie goes to the vote)
         hd, hsrc = htmldate()
         if plausible(hd) and not (weak is not None and hd == weak):
             found.append((hd, hsrc))
