@@ -357,9 +357,15 @@ def choose_headline(root, pm: PageMeta, site: str = ""):
 _LEADING_DATE = re.compile(r"^\s*(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*[-–—|:]\s+(?=\S)")
 
 
+# "[> Jens Weber", ">> Headline", "• Headline", "Headline <<": signs without a letter,
+# digit or quotation mark, set apart by a space, are the site's decoration
+_DECORATION = re.compile(r"^\s*[\[\]<>/\\|•·*#~=+→►▶■◆●:_-]+\s+(?=\S)|(?<=\S)\s+[\[\]<>/\\|•·*#~=+←◄◀■◆●:_-]+\s*$")
+
+
 def _no_leading_date(text: str) -> str:
-    """``23.01.2022 - Headline`` → ``Headline``: a date is line 1's business, not the headline's."""
-    cut = _LEADING_DATE.sub("", text)
+    """``23.01.2022 - Headline`` → ``Headline``: a date is line 1's business, not the
+    headline's; nor is a decoration around it (``[> Headline``)."""
+    cut = _LEADING_DATE.sub("", _DECORATION.sub("", text))
     return cut if len(_tokens(cut)) >= 2 else text
 
 
