@@ -167,12 +167,14 @@ _SKIP_ANCESTORS = frozenset(("aside", "footer", "nav", "header", "form"))
 _JUNK_CONTEXT = re.compile(r"comment|related|similar|sidebar|widget|footer|reply|most|popular", re.I)
 
 
-def in_junk(el) -> bool:
+def in_junk(el, context: re.Pattern = _JUNK_CONTEXT) -> bool:
+    """Inside an <aside>, <nav> or <form>, or a container whose class or id says
+    ``context`` (comments, related lists, sidebars ...)."""
     for a in el.iterancestors():
         if a.tag in ("aside", "nav", "form"):
             return True
         c = f"{a.get('class') or ''} {a.get('id') or ''}"
-        if c.strip() and _JUNK_CONTEXT.search(c) and a.tag not in ("body", "html", "article", "main"):
+        if c.strip() and context.search(c) and a.tag not in ("body", "html", "article", "main"):
             return True
     return False
 

@@ -136,18 +136,9 @@ _MARKER_HINT = re.compile(
     r"ffentlicht|rschienen|rstellt am|ublish|UBLISH|ubli[ée]|ublicad|ubblicat|ubliceerd|ublikowano|osted|"
     r"OSTED|riginally|is en ligne|pdated|PDATED|ktualisiert|nderung|is à jour|ctualizad|ggiornat")
 _NO_TEXT = frozenset(("script", "style", "title", "noscript", "option", "template"))
+# comments, related lists, sidebars: labelled dates there are not the article's (the words
+# differ from metadata.in_junk's default: teasers count, a footer does not)
 _LABEL_JUNK = re.compile(r"comment|related|similar|sidebar|widget|reply|popular|teaser", re.I)
-
-
-def _labelled_junk(el) -> bool:
-    """Inside comments, related lists, sidebars: dates there are not the article's."""
-    for a in el.iterancestors():
-        if a.tag in ("aside", "nav", "form"):
-            return True
-        c = f"{a.get('class') or ''} {a.get('id') or ''}"
-        if c.strip() and _LABEL_JUNK.search(c) and a.tag not in ("body", "html", "article", "main"):
-            return True
-    return False
 
 
 def labelled_dates(root: etree._Element) -> tuple[dt.date | None, dt.date | None]:
@@ -162,7 +153,7 @@ def labelled_dates(root: etree._Element) -> tuple[dt.date | None, dt.date | None
         seen += 1
         if len(text.strip()) < 8 and len(parent) < 8:  # "Posted on <time>...</time>"
             text = text_of(parent)
-        if len(text) > 300 or NOT_PUBLICATION.search(text) or _labelled_junk(parent):
+        if len(text) > 300 or NOT_PUBLICATION.search(text) or in_junk(parent, _LABEL_JUNK):
             continue
         for m in _PUBLISHED.finditer(text):
             d = parse_text_date(text[m.end():m.end() + 60])
