@@ -52,14 +52,18 @@ def test_extract_body_only_needs_no_date():
 def undated_page(site, aid: int, body_edit: str = "") -> bytes:
     """Article ``aid``'s page with its date taken out of the dateline (and a paragraph
     changed when ``body_edit`` is given)."""
-    page = (Path(site.out_dir) / "h" / f"{aid}.html").read_bytes().decode("cp1252")
+    raw = (Path(site.out_dir) / "h" / f"{aid}.html").read_bytes()
+    try:  # the replica serves some articles in UTF-8, others in windows-1252
+        encoding, page = "utf-8", raw.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding, page = "cp1252", raw.decode("cp1252")
     start = page.index('<div class="FontArticleSource">')
     end = page.index("</div>", start)
     page = page[:start] + '<div class="FontArticleSource">AFP' + page[end:]
     if body_edit:
         at = page.index(">", page.index("FullArticleTexte")) + 1
         page = page[:at] + f"<p>{body_edit}</p>" + page[at:]
-    return page.encode("cp1252")
+    return page.encode(encoding)
 
 
 def fault_body(page: bytes) -> dict:
