@@ -81,6 +81,12 @@ class ArchivePolicy:
     retention_days: int | None = None
 
     @classmethod
+    def from_setting(cls, value=None) -> "ArchivePolicy":
+        """The policy of a setting given (``-s VEILLE_ARCHIVE=...``), else of the
+        environment variable, else on."""
+        return cls.parse(value if value not in (None, "") else os.environ.get(ENV_VAR))
+
+    @classmethod
     def parse(cls, value) -> "ArchivePolicy":
         """``VEILLE_ARCHIVE``: unset, ``on`` (the default: kept for ever), ``off``, or a
         retention in days (``30``, ``30d``). Anything else is an :class:`ArchiveError`."""

@@ -31,16 +31,16 @@ from veille.core.clock import utcnow
 from .articles import version_change
 from .db import transaction
 
-__all__ = ["Current", "Change", "current", "archived", "record"]
+__all__ = ["Current", "Change", "current", "archived", "record", "last_spider"]
 
 _SQL_CURRENT = (
-    "SELECT a.url, a.id, a.content_hash, a.first_seen, a.source, v.extractor, v.warc_file, v.warc_offset"
+    "SELECT a.url, a.id, a.content_hash, a.first_seen, a.source, a.site, v.extractor, v.warc_file, v.warc_offset"
     " FROM articles a LEFT JOIN versions v ON v.id ="
     " (SELECT max(id) FROM versions WHERE article_id = a.id)"
     " WHERE a.url IN ({})"
 )
 _SQL_ARCHIVED = (
-    "SELECT a.url, a.id, a.content_hash, a.first_seen, a.source, v.extractor, v.warc_file, v.warc_offset"
+    "SELECT a.url, a.id, a.content_hash, a.first_seen, a.source, a.site, v.extractor, v.warc_file, v.warc_offset"
     " FROM articles a JOIN versions v ON v.id ="
     " (SELECT max(id) FROM versions WHERE article_id = a.id)"
     " WHERE v.warc_file IS NOT NULL AND v.content_hash = a.content_hash AND a.id > ?"
@@ -57,6 +57,7 @@ class Current:
     content_hash: str
     first_seen: str
     source: str
+    site: str | None
     extractor: str | None  # of the newest version; None: unknown (an older store)
     warc_file: str | None  # None: no page archived for it
     warc_offset: int | None
@@ -130,3 +131,10 @@ def record(conn: sqlite3.Connection, changes: Iterable[Change], crawl_id: int | 
                (c.content_hash, c.title, c.headline, c.method, c.article_id))
             n += 1
     return n
+
+
+def last_spider(conn: sqlite3.Connection, source: str) -> str | None:
+    """The spider of the latest crawl of ``source`` (which parser read its pages)."""
+    row = conn.execute("SELECT spider FROM crawls WHERE source = ? ORDER BY id DESC LIMIT 1",
+                       (source,)).fetchone()
+    return row[0] if row else None

@@ -74,7 +74,9 @@ class RedisItemPipeline:
     def process_item(self, item, spider=None):
         for cls, kind in ITEM_TYPES:
             if isinstance(item, cls):
-                self._push(kind, item={k: item.get(k) for k in cls.fields})
+                # the raw page (ArticleItem.page) stays with the worker: the ingest
+                # archives nothing yet (issue 15, distributed mode not done)
+                self._push(kind, item={k: item.get(k) for k in cls.fields if k != "page"})
                 self.pushed += 1
                 self.crawler.stats.inc_value(f"veille/redis/pushed/{kind}")
                 break

@@ -171,6 +171,6 @@ class SpiderArgumentError(VeilleError, ValueError):
     ``base_url``, id range, discovery way or revisit policy, a missing source."""
 
 
-class ArchiveError(StoreError, ValueError):
+class ArchiveError(VeilleError, ValueError):
     """The archive of fetched pages (:mod:`storage.archive`): a ``VEILLE_ARCHIVE`` value that
     means nothing, or an archived record that cannot be read back."""
