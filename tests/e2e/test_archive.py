@@ -5,6 +5,7 @@ archived pages without a flag."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import subprocess
@@ -21,6 +22,7 @@ from storage import Store
 from storage.archive import read_page
 from veille.monitor.flags import flag_crawl, flag_pending
 from veille.topics import Topic
+from veille.web import DB_NAME, make_datasette
 
 # A newer generic extractor, as a release of the parsers would bring: it drops the final
 # full stop of every paragraph, and says it is another version. Loaded by the crawls and
@@ -122,6 +124,16 @@ def edit_html(path: Path, expected_text: str) -> str:
     raise AssertionError("no paragraph to edit")
 
 
+async def served_history(db: Path, aid: int) -> tuple[list[dict], str]:
+    ds = make_datasette(db)
+    await ds.invoke_startup()
+    data = await ds.client.get(f"/{DB_NAME}/article_history.json?id={aid}&_shape=array")
+    page = await ds.client.get(f"/{DB_NAME}/article_history?id={aid}")
+    for d in ds.databases.values():
+        d.close()
+    return data.json(), page.text
+
+
 def reextract(db: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "veille.cli", "reextract", "--db", str(db), *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -185,6 +197,11 @@ def test_an_extractor_change_is_never_an_update(tmp_path, monkeypatch):
         with Store(db) as store:
             assert flag_pending(store, [topic]) == []
         assert one(db, "SELECT COUNT(*) FROM flags WHERE kind = 'updated'") == 1
+        # Datasette's history tells the extractor versions apart
+        aid = one(db, "SELECT id FROM articles WHERE url LIKE ?", (f"%{edited['path']}",))
+        history, page = asyncio.run(served_history(db, aid))
+        assert [h["what"] for h in history] == ["changed", "extraction improved", "first seen"]
+        assert "extraction improved" in page and "not an edit" in page
         # idempotent: a second run finds every text current
         again = reextract(db)
         assert again.returncode == 0 and "0 extractor versions recorded" in again.stdout, again.stdout
