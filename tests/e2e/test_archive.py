@@ -78,6 +78,10 @@ def test_each_stored_page_is_a_warc_record_holding_the_bytes_served(make_replica
     assert records[0][0] == "warcinfo"
     assert [t for t, *_ in records[1:]] == ["request", "response"] * len(versions)
     assert all(c for t, _, c in records[1:] if t == "request")
+    # and every record's digests check (`warcio check`, as archiving tools do)
+    check = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", str(files[0])],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
     offsets = {v["warc_offset"] for v in versions}
     with open(files[0], "rb") as f:
         for off in offsets:
