@@ -143,9 +143,13 @@ class StorePipeline:
         self.parser, self.site = getattr(spider, "parser", None), getattr(spider, "site", None)
         if self.archive_policy.enabled:
             self.archive = Archive(self.store.path.parent, self.archive_policy)
-            pruned = self.archive.prune()
-            if pruned:
-                logger.info("veille: %d archive files past the retention deleted", len(pruned))
+            try:
+                pruned = self.archive.prune()
+            except OSError as exc:
+                logger.error("veille: the archive's old files could not be deleted: %s", exc)
+            else:
+                if pruned:
+                    logger.info("veille: %d archive files past the retention deleted", len(pruned))
         self.beats = task.LoopingCall(self.beat)
         self.beats.start(max(0.2, self.lease / 5), now=False)
         logger.info("veille: crawl %s into %s", self.crawl_id, self.store.path)

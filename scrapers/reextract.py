@@ -138,7 +138,10 @@ def before_save(store, archive: Archive | None, crawl_id: int, source: str, site
             counts.archive_failed += 1
             log.error("veille: crawl %s: %s not archived: %s", crawl_id, it["url"], exc)
     if counts.archived:
-        archive.sync()
+        try:
+            archive.sync()
+        except OSError as exc:  # the records are written, maybe not yet on the disk
+            log.error("veille: crawl %s: the archive could not be synced: %s", crawl_id, exc)
     return counts
 
 
