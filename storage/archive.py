@@ -295,6 +295,8 @@ class Archive:
     def close(self) -> None:
         try:
             self.sync()
+        except OSError as exc:  # a full disk: the records are written, maybe not on the disk
+            log.error("archive: could not be synced: %s", exc)
         finally:
             for fd in self._fds.values():
                 os.close(fd)
