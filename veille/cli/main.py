@@ -319,20 +319,13 @@ def cmd_flags(args) -> int:
 
 
 def cmd_reextract(args) -> int:
-    """Today's parsers on the archived pages: the texts that change become ``extractor``
-    versions (never flagged); see :mod:`scrapers.reextract`."""
-    import datetime as dt
-
-    from scrapers.parsers.version import parsers_version
-    from scrapers.reextract import reextract
+    """Today's parsers on the archived pages (:mod:`veille.cli.reextract`)."""
+    from veille.cli.reextract import parse_since_day, run
 
     prog = "veille reextract"
-    since = None
-    if args.since:
-        try:
-            since = dt.date.fromisoformat(args.since)
-        except ValueError:
-            return _fail(prog, f"--since {args.since!r}: give a date, YYYY-MM-DD", 2)
+    since, error = parse_since_day(args.since)
+    if error:
+        return _fail(prog, error, 2)
     cfg, code = _load_config(args, prog)
     if cfg is None:
         return code
@@ -343,20 +336,9 @@ def cmd_reextract(args) -> int:
         if args.source is not None and args.source not in store.sources():
             known = ", ".join(sorted(store.sources())) or "none yet"
             return _fail(prog, f"no source named {args.source!r} in the store (sources: {known})", 2)
-        counts = reextract(store, source=args.source, since=since, dry_run=args.dry_run,
-                           config=args.config)
+        return run(store, args.source, since, args.dry_run, args.config)
     finally:
         store.close()
-    print(f"{counts.checked} archived pages read again by today's parsers ({parsers_version()});"
-          f" {counts.current} texts already theirs")
-    print(f"{counts.changed} texts change, {counts.same} stay the same, {counts.unreadable} pages unreadable")
-    for error in counts.errors[:5]:
-        print(f"  unreadable: {error}")
-    if args.dry_run:
-        print(f"dry run: nothing recorded ({counts.changed} extractor versions would be)")
-    else:
-        print(f"{counts.recorded} extractor versions recorded (never flagged)")
-    return 0
 
 
 def cmd_replica(args) -> int:
