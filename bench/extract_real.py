@@ -23,7 +23,7 @@ snippets of the pages (micro). ``F1/page``: the mean of per-page F1 (a page with
 positive scores 0). ``<0.5``: pages with a per-page F1 below 0.5. ``worse``: pages where
 veille's per-page accuracy (share of snippets right, with and without) is at least 0.2
 below trafilatura's; ``better`` the reverse. ``head``: veille's headline equals the
-corpus title (case, white space, HTML entities, quotes and dashes normalised), over the
+corpus title (case, white space, HTML entities, quotes and dashes, Unicode composition normalised), over the
 pages that have a title; ``month``: the month of line 1 equals the corpus date's, over
 the pages that have a date. ``ms``: median milliseconds per page, one thread.
 ``--trafilatura-metadata`` fills the same two columns for trafilatura's own title and
@@ -48,6 +48,7 @@ import re
 import statistics
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,7 @@ _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´\"“”„‟″«�
 
 def norm_title(text: str) -> str:
     t = re.sub("[\u00ad\u200b\u2060\ufeff]", "", html.unescape(html.unescape(text or ""))).translate(_QUOTES)
+    t = unicodedata.normalize("NFC", t)  # the same letters, composed or not
     return squash(t).casefold().strip(" .:")
 
 

@@ -51,6 +51,8 @@ sys.path.insert(0, str(ROOT))
 from storage import Store  # noqa: E402
 from veille.core.textformat import TextParts, write  # noqa: E402
 
+from bench.sqlite_alone import SqliteAlone  # noqa: E402
+
 WORDS = ("le la les des une un du de et à en pour par sur dans avec sécurité armée Bamako "
          "gouvernement élection président ministre réunion société économie été déjà où "
          "français Sahel transition négociations accord région développement l'Alliance "
@@ -166,6 +168,7 @@ def build(args) -> dict:
         Path(str(db) + suffix).unlink(missing_ok=True)
     db.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db)
+    alone = None if args.no_baseline else SqliteAlone(str(db) + ".alone")
     topics = [Topic(n, q) for n, q in TOPICS]
     sync_topics(store, topics)
     n_articles = args.versions // args.per_article
@@ -222,20 +225,30 @@ def build(args) -> dict:
             f0 = time.perf_counter()
             n_flags += len(flag_crawl(store, crawl_id, topics))
             t_flag += time.perf_counter() - f0
+        if alone is not None:  # the same crawl, right after: the same load on the machine
+            for k in range(0, len(items), args.batch):
+                alone.save(items[k:k + args.batch])
         done += len(items)
         el = time.perf_counter() - t0
         rate = done / el
         print(f"  crawl {crawl_no:4d}: {done:>10,} / {total:,} versions  {rate:7.0f}/s overall"
-              f"  save {done / t_save:7.0f}/s  flags {n_flags:,}  ETA {(total - done) / rate / 60:5.1f} min",
+              f"  save {done / t_save:7.0f}/s  with flags {done / (t_save + t_flag):7.0f}/s"
+              + (f"  SQLite alone {alone.rate():7.0f}/s" if alone is not None else "")
+              + f"  flags {n_flags:,}  ETA {(total - done) / rate / 60:5.1f} min",
               flush=True)
     elapsed = time.perf_counter() - t0
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
+    baseline = {}
+    if alone is not None:
+        baseline = {"rate": round(alone.rate(), 1), **alone.size()}
+        alone.close(delete=not args.keep)
     return {"versions": done, "articles": n_articles, "crawls": crawl_no, "outcomes": outcomes,
             "flags": n_flags, "elapsed_s": round(elapsed, 1), "save_s": round(t_save, 1),
             "flag_s": round(t_flag, 1), "generate_s": round(t_gen, 1),
             "rate_overall": round(done / elapsed, 1), "rate_save": round(done / t_save, 1),
-            "rate_save_and_flag": round(done / (t_save + t_flag), 1)}
+            "rate_save_and_flag": round(done / (t_save + t_flag), 1),
+            "sqlite_alone": baseline}
 
 
 # ------------------------------------------------------------------------------ size
@@ -389,6 +402,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", default=str(ROOT / "bench" / "out" / "million.json"))
     p.add_argument("--keep", action="store_true", help="keep the database")
     p.add_argument("--no-flags", action="store_true", help="do not flag topics after each crawl")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="do not build the SQLite-alone store beside (bench/sqlite_alone.py)")
     p.add_argument("--repeat", type=int, default=5, help="runs of each query (median reported)")
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per query at most")
     p.add_argument("--queries-only", action="store_true",
@@ -416,12 +431,20 @@ def main(argv=None) -> int:
           f" in {b['elapsed_s']:.0f} s: {b['rate_overall']:,.0f} versions/s overall;"
           f" save_batch alone {b['rate_save']:,.0f}/s, with flagging {b['rate_save_and_flag']:,.0f}/s;"
           f" outcomes {b['outcomes']}, {b['flags']:,} flags", flush=True)
+        a = b.get("sqlite_alone") or {}
+        if a.get("rate"):
+            print(f"SQLite alone (same items, same run): {a['rate']:,.0f} versions/s;"
+                  f" save_batch at {b['rate_save'] / a['rate']:.2f} of it, with flags and stories"
+                  f" at {b['rate_save_and_flag'] / a['rate']:.2f}; {fmt_bytes(a['bytes_per_version'])}"
+                  f" per version ({a['bytes_per_version'] / max(1, a['text_per_version']):.2f}x"
+                  f" the text)", flush=True)
     db = Path(args.db)
     result["size"] = s = sizes(db)
     print(f"size: {fmt_bytes(s['file_bytes'])} for {s['articles']:,} articles / {s['versions']:,}"
           f" versions: {fmt_bytes(s['bytes_per_article'])} per article,"
           f" {fmt_bytes(s['bytes_per_version'])} per version (texts alone:"
-          f" {fmt_bytes(s['text_bytes'] / max(1, s['versions']))} per version)")
+          f" {fmt_bytes(s['text_bytes'] / max(1, s['versions']))} per version:"
+          f" {s['bytes_per_version'] / max(1, s['text_bytes'] / max(1, s['versions'])):.2f}x the text)")
     for name, n in list(s["objects"].items())[:12]:
         print(f"    {name:<40} {fmt_bytes(n):>10}")
     print("\nquery latency (through Datasette's connection; first run, then median of"

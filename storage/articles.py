@@ -16,8 +16,18 @@ Decisions:
   saved.
 - A text is stored once (``contents``, keyed by its SHA-256), whatever the URLs carrying
   it; an article's versions are appended, never overwritten. A new version records what
-  changed against the previous one (``added``/``removed`` paragraphs, a unified diff:
-  :func:`veille.core.diff.diff_texts`); a diff that fails never costs the version.
+  changed against the previous one, compactly: the ``added``/``removed`` paragraphs and a
+  unified diff without context lines (:func:`veille.core.diff.change`, near-linear and
+  capped); a diff that fails never costs the version.
+- Nothing slow runs inside the write transaction (issue 10: a 3000-paragraph update held
+  the lock for 53 s): before ``BEGIN IMMEDIATE``, :func:`_plan` reads (without the lock)
+  which texts are new and what each updated URL had, then folds the new texts for the
+  full-text index (:mod:`storage.fts`) and computes the diffs. The transaction only
+  writes, checking that what was planned still holds (another writer may have come in
+  between: then that item's diff or fold is computed in the transaction, bounded as well).
+- Per batch, not per item: the full-text rows of texts and of titles (one ``executemany``
+  each; a trigger would cost ten times as much per row), the crawl's counts,
+  the extraction methods, the ``same_story`` groups touched (:mod:`storage.groups`).
 - The revisit policy (:class:`storage.revisit.RevisitPolicy`) sets each article's next
   check when it is saved or touched.
 - The hot path's SQL is constant text, prepared once per connection by sqlite3's
@@ -40,10 +50,12 @@ from collections.abc import Iterable, Mapping
 
 from veille.core import clock, textformat
 from veille.core.clock import utcnow
-from veille.core.diff import diff_texts
+from veille.core.diff import change as diff_change
 from veille.core.errors import InvalidInput
+from veille.core.normalize import fold
 
 from . import pending
+from . import fts, groups
 from .crawls import check
 from .db import transaction
 from .revisit import RevisitPolicy
@@ -57,7 +69,8 @@ META = ("source", "site", "title", "headline", "published", "rubric", "publisher
         "canonical_url", "method", "date_source")
 
 _SQL_ARTICLE_BY_URL = (
-    "SELECT id, content_hash, etag, last_modified, check_interval, published FROM articles WHERE url = ?"
+    "SELECT id, content_hash, etag, last_modified, check_interval, published,"
+    f" {groups.HEADLINE_KEY}, duplicate_of, {', '.join(META)} FROM articles WHERE url = ?"
 )
 _SQL_CONTENT_EXISTS = "SELECT 1 FROM contents WHERE hash = ?"
 _SQL_FIRST_CARRIER = (
@@ -76,12 +89,18 @@ _SQL_INSERT_VERSION = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQL_TEXT = "SELECT text FROM contents WHERE hash = ?"
+# A new version: what always moves. The metadata and duplicate_of are set by the two
+# statements after it only when they differ: SQLite rewrites the entries of every index on
+# a column named in SET, changed or not (~10 us each; articles has eleven).
 _SQL_UPDATE_ARTICLE = (
-    "UPDATE articles SET source=?, site=?, title=?, headline=?, published=?, rubric=?,"
-    " publisher=?, canonical_url=?, method=?, date_source=?, last_seen=?, content_hash=?, duplicate_of=?,"
-    " etag=?, last_modified=?, check_interval=?, next_check_at=?,"
-    " versions_count=versions_count+1 WHERE id=?"
+    "UPDATE articles SET last_seen=?, content_hash=?, etag=?, last_modified=?,"
+    " check_interval=?, next_check_at=?, versions_count=versions_count+1 WHERE id=?"
 )
+_SQL_UPDATE_META = (
+    "UPDATE articles SET source=?, site=?, title=?, headline=?, published=?, rubric=?,"
+    " publisher=?, canonical_url=?, method=?, date_source=? WHERE id=?"
+)
+_SQL_UPDATE_DUP = "UPDATE articles SET duplicate_of=? WHERE id=?"
 _SQL_SEEN = (
     "UPDATE articles SET last_seen=?, etag=?, last_modified=?, check_interval=?, next_check_at=?"
     " WHERE id=?"
@@ -114,13 +133,50 @@ def _opt_str(value, field: str, i: int) -> str | None:
 
 def version_change(old: str, new: str) -> tuple[str | None, str | None, str | None]:
     """(added, removed, diff) of a new version against the previous one, for the
-    ``versions`` row: JSON lists of the paragraphs added and removed, and a unified diff."""
+    ``versions`` row: JSON lists of the paragraphs added and removed, and a unified diff
+    without context lines."""
     try:
-        d = diff_texts(old, new)
+        added, removed, unified, _coarse = diff_change(old, new)
     except Exception:  # a diff must never cost a version
         return None, None, None
-    return (json.dumps(d.added, ensure_ascii=False), json.dumps(d.removed, ensure_ascii=False),
-            d.unified)
+    return (json.dumps(added, ensure_ascii=False), json.dumps(removed, ensure_ascii=False),
+            unified)
+
+
+_CHUNK = 500  # host parameters per IN (...)
+
+
+def _in(conn: sqlite3.Connection, sql: str, keys: list) -> list[tuple]:
+    """``sql`` with ``IN ({})`` filled for each chunk of ``keys``; all the rows."""
+    out: list[tuple] = []
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i:i + _CHUNK]
+        out.extend(conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall())
+    return out
+
+
+def _plan(conn: sqlite3.Connection, prepared: list[tuple | None]
+          ) -> tuple[dict[str, str], dict[tuple[str, str], tuple]]:
+    """Before the transaction, without the lock: the folded text of each text that is not
+    stored yet, and the change of each update (``(old hash, new hash)`` -> the versions
+    row's ``added``, ``removed``, ``diff``), the batch's items taken in order."""
+    items = [p for p in prepared if p is not None]
+    texts = {p[2]: p[1] for p in items}
+    known = {r[0] for r in _in(conn, "SELECT hash FROM contents WHERE hash IN ({})", list(texts))}
+    folded = {h: fold(t) for h, t in texts.items() if h not in known}
+    current = dict(_in(conn, "SELECT url, content_hash FROM articles WHERE url IN ({})",
+                       list({p[0] for p in items})))
+    pairs = []
+    for url, _text, h, *_ in items:
+        old = current.get(url)
+        if old is not None and old != h:
+            pairs.append((old, h))
+        current[url] = h
+    wanted = list({o for o, _ in pairs if o not in texts})
+    old_texts = dict(_in(conn, "SELECT hash, text FROM contents WHERE hash IN ({})", wanted))
+    old_texts.update(texts)
+    changes = {(o, n): version_change(old_texts.get(o) or "", texts[n]) for o, n in set(pairs)}
+    return folded, changes
 
 
 # --------------------------------------------------------------------------- validation
@@ -202,11 +258,23 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
     prepared, invalid = prepare(items, skip_invalid)
     if not prepared:
         return []
+    folded, changes = _plan(conn, prepared)
     ex = conn.execute
     outcomes: list[str] = []
     counts = dict.fromkeys(OUTCOMES, 0)
     now_dt = clock.now()
     schedule = revisit.schedule
+    fts_rows: list[tuple[int, str]] = []
+    touched_texts: set[str] = set()
+    touched_keys: set[str] = set()
+    touched_ids: list[int] = []
+    titles: dict[int, tuple[tuple | None, tuple]] = {}  # articles_fts: (indexed, now)
+
+    def store_text(h: str, text: str, fetched_at: str) -> None:
+        rowid = ex(_SQL_INSERT_CONTENT, (h, text, len(text), fetched_at)).lastrowid
+        f = folded.get(h)
+        fts_rows.append((rowid, f if f is not None else fold(text)))
+
     with transaction(conn):
         check(conn, crawl_id)
         for p in prepared:
@@ -217,7 +285,8 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
             row = ex(_SQL_ARTICLE_BY_URL, (url,)).fetchone()
             published = meta[4]
             if row is not None:
-                article_id, old_hash, cur_etag, cur_lm, interval, old_published = row
+                article_id, old_hash, cur_etag, cur_lm, interval, old_published, old_key, \
+                    old_dup, *old_meta = row
                 if not has_etag:
                     etag = cur_etag
                 if not has_lm:
@@ -228,22 +297,35 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                     outcome = "unchanged"
                 else:
                     if ex(_SQL_CONTENT_EXISTS, (h,)).fetchone() is None:
-                        ex(_SQL_INSERT_CONTENT, (h, text, len(text), fetched_at))
+                        store_text(h, text, fetched_at)
                         dup = None
                     else:
                         r = ex(_SQL_FIRST_CARRIER, (h, article_id)).fetchone()
                         dup = r[0] if r else None
-                    old_text = ex(_SQL_TEXT, (old_hash,)).fetchone()
-                    change = version_change(old_text[0] if old_text else "", text)
+                    change = changes.get((old_hash, h))
+                    if change is None:  # another writer changed the article since _plan
+                        old_text = ex(_SQL_TEXT, (old_hash,)).fetchone()
+                        change = version_change(old_text[0] if old_text else "", text)
                     ex(_SQL_INSERT_VERSION,
                        (article_id, h, fetched_at, crawl_id, old_hash, *change, *archived))
                     ex(_SQL_UPDATE_ARTICLE,
-                       (*meta, fetched_at, h, dup, etag, last_modified,
+                       (fetched_at, h, etag, last_modified,
                         *schedule(True, published, interval, now_dt), article_id))
+                    if tuple(old_meta) != meta:
+                        ex(_SQL_UPDATE_META, (*meta, article_id))
+                        was = (old_meta[2], old_meta[3])
+                        titles[article_id] = (titles.get(article_id, (was,))[0], (meta[2], meta[3]))
+                    if old_dup != dup:
+                        ex(_SQL_UPDATE_DUP, (dup, article_id))
                     outcome = "updated"
+                    touched_texts.add(old_hash)  # its group, if any, lost a URL
+                    if dup is not None or old_dup is not None:
+                        touched_texts.add(h)  # another article has this text too
+                    touched_keys.add(old_key)
+                    touched_ids.append(article_id)
             else:
                 if ex(_SQL_CONTENT_EXISTS, (h,)).fetchone() is None:
-                    ex(_SQL_INSERT_CONTENT, (h, text, len(text), fetched_at))
+                    store_text(h, text, fetched_at)
                     dup = None
                     outcome = "new"
                 else:
@@ -257,8 +339,15 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                 ).lastrowid
                 ex(_SQL_INSERT_VERSION, (article_id, h, fetched_at, crawl_id, None,
                                          None, None, None, *archived))
+                titles[article_id] = (None, (meta[2], meta[3]))
+                if dup is not None:
+                    touched_texts.add(h)
+                touched_ids.append(article_id)
             counts[outcome] += 1
             outcomes.append(outcome)
+        fts.index_folded(conn, fts_rows)
+        fts.index_titles(conn, titles)
+        groups.refresh(conn, touched_texts, touched_keys | groups.headline_keys(conn, touched_ids))
         ex(_SQL_COUNTS, (len(prepared) - len(invalid), counts["new"], counts["updated"],
                          counts["unchanged"], counts["duplicate"], crawl_id))
         methods: dict[str, int] = {}

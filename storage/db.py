@@ -20,7 +20,9 @@ Decisions:
 - Read-write connections use WAL with ``synchronous=NORMAL``: a killed process loses
   nothing committed; a power cut may lose the last transactions but never corrupts the
   file. The WAL is checkpointed every ~16 MB instead of 4 MB (fewer, larger copies: ~10%
-  faster batches) and truncated back to 64 MB at most after a checkpoint.
+  faster batches) and truncated back to 64 MB at most after a checkpoint. Writers keep a
+  64 MB page cache (SQLite's default is 2 MB): the indexes of a store of a million versions
+  are hundreds of MB, and each batch touches pages all over them (``bench/million.py``).
 - Read-only connections are ``file:...?mode=ro`` URIs: no file, folder, schema or row is
   ever created, and what a crawl writing the store at the same time has committed (its
   WAL) is visible. A missing file is :class:`~veille.core.errors.NoStore`.
@@ -60,6 +62,7 @@ __all__ = ["connect", "connect_readonly", "open_readonly", "check_store", "is_da
            "damage_said", "transaction", "MEMORY", "IDENTITY"]
 
 MEMORY = ":memory:"
+CACHE_KB = 65536  # the page cache of a read-write connection
 
 # The tables and columns every veille store has had since its first version (a subset of
 # storage.schema.TABLES; tests/unit/test_store.py checks it): what tells a veille store
@@ -149,6 +152,7 @@ def connect(path: str | os.PathLike, *, create: bool = True, timeout: float = 30
     conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     conn.execute("PRAGMA wal_autocheckpoint=4000")
     conn.execute("PRAGMA journal_size_limit=67108864")
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")
     return conn
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from veille.core.clock import utcnow
 
+from . import fts, groups
 from .articles import version_change
 from .db import transaction
 
@@ -112,14 +113,20 @@ def record(conn: sqlite3.Connection, changes: Iterable[Change], crawl_id: int | 
     n = 0
     ex = conn.execute
     with transaction(conn):
+        titles: dict[int, tuple[tuple, tuple]] = {}
+        touched_texts: set[str] = set()
+        touched_keys: set[str] = set()
         for c in changes:
-            row = ex("SELECT a.content_hash, t.text FROM articles a JOIN contents t"
-                     " ON t.hash = a.content_hash WHERE a.id = ?", (c.article_id,)).fetchone()
+            row = ex("SELECT a.content_hash, t.text, a.title, a.headline, "
+                     f"{groups.HEADLINE_KEY}"  # contents has no title or headline: the article's
+                     " FROM articles a JOIN contents t ON t.hash = a.content_hash WHERE a.id = ?",
+                     (c.article_id,)).fetchone()
             if row is None or row[0] != c.old_hash or c.content_hash == c.old_hash:
                 continue
             if ex("SELECT 1 FROM contents WHERE hash = ?", (c.content_hash,)).fetchone() is None:
-                ex("INSERT INTO contents (hash, text, length, first_seen) VALUES (?, ?, ?, ?)",
-                   (c.content_hash, c.text, len(c.text), at))
+                rowid = ex("INSERT INTO contents (hash, text, length, first_seen) VALUES (?, ?, ?, ?)",
+                           (c.content_hash, c.text, len(c.text), at)).lastrowid
+                fts.index(conn, [(rowid, c.text)])  # the full-text index is written with the text
             ex("INSERT INTO versions (article_id, content_hash, fetched_at, crawl_id, previous_hash,"
                " added, removed, diff, cause, extractor, warc_file, warc_offset)"
                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'extractor', ?, ?, ?)",
@@ -129,7 +136,17 @@ def record(conn: sqlite3.Connection, changes: Iterable[Change], crawl_id: int | 
                " headline = coalesce(?, headline), method = coalesce(?, method),"
                " versions_count = versions_count + 1 WHERE id = ?",
                (c.content_hash, c.title, c.headline, c.method, c.article_id))
+            new_titles = (c.title if c.title is not None else row[2],
+                          c.headline if c.headline is not None else row[3])
+            before = titles[c.article_id][0] if c.article_id in titles else (row[2], row[3])
+            titles[c.article_id] = (before, new_titles)
+            touched_texts.update((c.old_hash, c.content_hash))
+            if row[4] is not None:
+                touched_keys.add(row[4])
             n += 1
+        # what save_batch keeps beside the articles: the titles' index and same_story groups
+        fts.index_titles(conn, titles)
+        groups.refresh(conn, touched_texts, touched_keys | groups.headline_keys(conn, list(titles)))
     return n
 
 

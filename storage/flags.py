@@ -7,7 +7,9 @@ The matching of texts against topics, and the rules of what is flagged, are in
 - ``flags``: one row per (topic, text), unique on ``(topic, content_hash)``
   (:func:`insert_flag` is ``INSERT OR IGNORE``), read back newest first by :func:`list_flags`;
 - what is matched: the versions a crawl stored (:func:`crawl_versions`), the current text
-  of every article (:func:`current_texts`), the crawls still to flag (:func:`pending_crawls`).
+  of every article (:func:`current_texts`), the crawls still to flag (:func:`pending_crawls`);
+  which of those texts a full-text expression finds (:func:`fts_candidates`, over
+  ``contents_fts``), and their texts (:func:`texts_by_rowid`).
 
 Every function takes the store's sqlite3 connection; the writes are made inside the
 caller's :func:`storage.db.transaction` unless said otherwise.
@@ -22,7 +24,8 @@ from .db import transaction
 
 __all__ = ["FLAG_COLUMNS", "sync_topics", "crawl_versions", "current_texts", "flagged",
            "flagged_hashes", "first_flag_of_story", "first_flag_of_text", "insert_flag",
-           "mark_flagged", "pending_crawls", "list_flags", "count_flags", "topic_names"]
+           "mark_flagged", "pending_crawls", "list_flags", "count_flags", "topic_names",
+           "fts_candidates", "texts_by_rowid"]
 
 FLAG_COLUMNS = ("id", "topic", "article_id", "content_hash", "kind", "crawl_id", "created_at",
                 "terms", "in_change", "story_id", "duplicate_of_flag", "backfill")
@@ -45,11 +48,13 @@ _SQL_FIRST_OF_TEXT = (
     "      OR (s.how IN ('exact', 'near') AND s.matched_hash = ?))"
     " ORDER BY f.id LIMIT 1"
 )
+# the text's rowid comes from the index on contents.hash: the texts are not read
 _SQL_CRAWL_VERSIONS = (
-    "SELECT v.id, v.article_id, v.content_hash, v.previous_hash, v.added, v.crawl_id, c.text"
+    "SELECT v.id, v.article_id, v.content_hash, v.previous_hash, v.added, v.crawl_id, c.rowid"
     " FROM versions v JOIN contents c ON c.hash = v.content_hash"
     " WHERE v.crawl_id = ? AND v.cause <> 'extractor' ORDER BY v.id"
 )
+_GAP = 2000  # rowids this close are looked up in one range
 
 
 # --------------------------------------------------------------------------- topics
@@ -75,19 +80,51 @@ def sync_topics(conn: sqlite3.Connection, wanted: Mapping[str, str], now: str) -
 
 def crawl_versions(conn: sqlite3.Connection, crawl_id: int) -> list[tuple]:
     """The versions crawl ``crawl_id`` fetched (not those a newer extractor made of a page
-    already seen: ``cause`` 'extractor', never flagged), in order, with their text:
-    ``(version_id, article_id, content_hash, previous_hash, added, crawl_id, text)``."""
+    already seen: ``cause`` 'extractor', never flagged), in order, with the rowid of their
+    text: ``(version_id, article_id, content_hash, previous_hash, added, crawl_id, text_rowid)``."""
     return conn.execute(_SQL_CRAWL_VERSIONS, (crawl_id,)).fetchall()
 
 
-def current_texts(conn: sqlite3.Connection) -> list[tuple[int, str, int | None]]:
-    """Every article with a text, in id order: ``(article_id, content_hash, crawl_id)``,
-    the crawl being the one that stored its current version."""
+def current_texts(conn: sqlite3.Connection) -> list[tuple[int, str, int | None, int]]:
+    """Every article with a text, in id order: ``(article_id, content_hash, crawl_id,
+    text_rowid)``, the crawl being the one that stored its current version."""
     return conn.execute(
         "SELECT a.id, a.content_hash,"
         " (SELECT v.crawl_id FROM versions v WHERE v.article_id = a.id"
-        "  AND v.content_hash = a.content_hash ORDER BY v.id DESC LIMIT 1)"
-        " FROM articles a WHERE a.content_hash IS NOT NULL ORDER BY a.id").fetchall()
+        "  AND v.content_hash = a.content_hash ORDER BY v.id DESC LIMIT 1), c.rowid"
+        " FROM articles a JOIN contents c ON c.hash = a.content_hash ORDER BY a.id").fetchall()
+
+
+def fts_candidates(conn: sqlite3.Connection, expr: str, rowids: Iterable[int] | None = None
+                   ) -> set[int]:
+    """The rowids of the texts (among ``rowids``; None: all) that the FTS5 expression
+    ``expr`` finds in ``contents_fts``. Close rowids are looked up as one range (FTS5
+    reads only that part of each term's list), isolated ones one by one."""
+    sql = "SELECT rowid FROM contents_fts WHERE contents_fts MATCH ?"
+    if rowids is None:
+        return {r[0] for r in conn.execute(sql, (expr,))}
+    wanted = sorted(set(rowids))
+    found: set[int] = set()
+    k = 0
+    while k < len(wanted):
+        j = k
+        while j + 1 < len(wanted) and wanted[j + 1] - wanted[j] <= _GAP:
+            j += 1
+        found.update(r[0] for r in conn.execute(sql + " AND rowid BETWEEN ? AND ?",
+                                                (expr, wanted[k], wanted[j])))
+        k = j + 1
+    return found.intersection(wanted)
+
+
+def texts_by_rowid(conn: sqlite3.Connection, rowids: Iterable[int]) -> dict[int, str]:
+    """``{rowid: text}`` of these texts."""
+    ids = sorted(set(rowids))
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update(conn.execute(f"SELECT rowid, text FROM contents WHERE rowid IN"
+                                f" ({', '.join('?' * len(chunk))})", chunk).fetchall())
+    return out
 
 
 def pending_crawls(conn: sqlite3.Connection) -> list[int]:

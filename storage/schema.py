@@ -3,10 +3,19 @@
 One source of truth: :data:`TABLES` lists every table's columns in order. ``ensure_schema``
 creates what is missing (tables, columns, indexes, full-text search, triggers) and is
 idempotent: run it on every read-write open. Readers never run it (they must not change
-a store): :func:`check_readable` refuses, with a message, a store newer than this code or
-one an older veille made that no writer has completed yet (:func:`missing_parts`). ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
-a later issue that needs more than "add a column" bumps it and adds a step to
-:data:`MIGRATIONS`.
+a store): :func:`check_readable` refuses, with a message, a store newer than this code, one
+an older veille made that no writer has completed yet (:func:`missing_parts`), or one whose
+upgrade is under way. ``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`;
+a change that needs more than "add a column" bumps it and adds a step to
+:data:`MIGRATIONS` (in the schema's transaction) and, for long work, to :data:`AFTER`
+(after it, in short transactions of its own: other writers get the lock in between; the
+version is written once they are done, so a process killed midway resumes them).
+
+The steps of each version are in :mod:`storage.migrations`.
+
+Size: over 500 lines because :data:`TABLES` (half the file) is the one list of every
+column with what it holds, next to the code that creates and completes it from that list;
+the migration steps, a job of their own, are in :mod:`storage.migrations`.
 
 Tables (see the docstring of :mod:`storage.store` for what fills them):
 
@@ -19,34 +28,35 @@ Tables (see the docstring of :mod:`storage.store` for what fills them):
 - ``skips``: URLs skipped or failed, with a short reason code.
 - ``pending``: article URLs a crawl discovered and did not store (yet): retried with a
   backoff until stored or given up (:mod:`storage.pending`).
-- ``contents_fts`` (over ``contents.text``) and ``articles_fts`` (over ``articles.title,
-  headline``): FTS5, tokenizer ``unicode61 remove_diacritics 2`` (accent- and
-  case-insensitive), kept in sync by triggers.
+- ``contents_fts`` (over ``contents.text``, holding its folded text) and ``articles_fts``
+  (over ``articles.title, headline``): FTS5, tokenizer ``unicode61 remove_diacritics 2``
+  (accent- and case-insensitive), written a batch at a time by :mod:`storage.articles`
+  (:mod:`storage.fts`), not by triggers (but a delete trigger on ``articles``).
+- ``same_story_groups``: the groups of the ``same_story`` query (several URLs with the same
+  text, or with the same headline and different texts), kept by :mod:`storage.groups`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 
 import sqlite_utils
 from sqlite_utils.db import COLUMN_TYPE_MAPPING
 
 from veille.core.errors import SchemaError
 
+from . import fts
 from .db import transaction
+from .migrations import AFTER, MIGRATIONS
 
-__all__ = ["SCHEMA_VERSION", "ARCHIVE_VERSION", "TABLES", "INDEXES", "FTS", "FTS_TOKENIZE", "ensure_schema", "rebuild_fts",
-           "missing_parts", "check_readable"]
+__all__ = ["SCHEMA_VERSION", "ARCHIVE_VERSION", "TABLES", "INDEXES", "SQL_INDEXES", "FTS", "FTS_TOKENIZE",
+           "ensure_schema", "rebuild_fts", "missing_parts", "check_readable"]
 
-# Version 3 (issue 9): the pending table, crawl leases, gaps and retry counts, and
-# articles.date_source. Should another version 3 land first, this becomes 4: this one line.
-PENDING_VERSION = 3
 # Version 5 (issue 15): the archive of fetched pages and the extractor of each version:
 # versions.cause, extractor, warc_file, warc_offset, added in place; nothing to convert
-# (an older version's cause is 'fetch', its extractor and record unknown). Version 4 is
-# another issue's (performance); a step that is not in MIGRATIONS is skipped.
+# (an older version's cause is 'fetch', its extractor and record unknown), so no step in
+# storage.migrations. Earlier steps: see there.
 ARCHIVE_VERSION = 5
-SCHEMA_VERSION = ARCHIVE_VERSION  # the newest step
+SCHEMA_VERSION = ARCHIVE_VERSION
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -299,7 +309,7 @@ TABLES: dict[str, dict] = {
             "matched_hash": str,  # the text it was linked to (NULL for first)
             "body_hash": str,  # SHA-256 of the body paragraphs (textformat.body_hash)
             "words": int,  # words in the body
-            "minhash": bytes,  # MinHash signature (uint32 x 128) of the body's word 5-shingles
+            "minhash": bytes,  # MinHash signature (uint16 x 128) of the body's word 5-shingles
             "first_seen": str,  # contents.first_seen
             "linked_at": str,
         },
@@ -333,6 +343,23 @@ TABLES: dict[str, dict] = {
         "fks": [("crawl_id", "crawls", "id")],
         "defaults": {"pages": 0},
     },
+    # the groups the ``same_story`` query lists, kept up to date with every batch
+    # (storage.groups): only groups of 2 URLs or more have a row
+    "same_story_groups": {
+        "columns": {
+            "id": int,
+            "how": str,  # same text | same headline
+            "key": str,  # the content hash, or the headline lowercased and trimmed
+            "urls": int,  # articles in the group
+            "sources": int,  # distinct sources among them
+            "texts": int,  # distinct texts among them
+            "first_seen": str,  # when the first of them was seen (UTC)
+            "first_id": int,  # the first article (smallest id)
+        },
+        "pk": "id",
+        "fks": [],
+        "defaults": {},
+    },
 }
 
 # (table, columns, unique). Each index costs on every insert (~0.01 ms/item each measured
@@ -345,7 +372,7 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("articles", ["duplicate_of"], False),
     ("versions", ["article_id"], False),
     ("versions", ["content_hash"], False),
-    ("versions", ["crawl_id"], False),
+    ("versions", ["crawl_id", "fetched_at"], False),  # a crawl's versions, its last one
     ("skips", ["crawl_id"], False),
     ("skips", ["url"], False),
     ("crawls", ["source", "status"], False),
@@ -368,7 +395,31 @@ INDEXES: list[tuple[str, list[str], bool]] = [
     ("crawl_methods", ["crawl_id", "method"], True),
     ("digests", ["due_at"], True),
     ("pending", ["source", "next_try_at"], False),
+    # issue 14: what the canned queries look up (bench/million.py prints their plans)
+    ("flags", ["content_hash"], False),  # the topics of a version
+    ("flags", ["topic", "created_at"], False),  # a topic's latest flags, counts per window
+    ("crawls", ["source"], False),  # (source, id): a source's last crawls
+    ("crawls", ["started_at"], False),  # the crawls of the last days
+    ("articles", ["source", "first_seen"], False),  # a source's last new article
+    ("same_story_groups", ["how", "key"], True),
 ]
+
+# Indexes sqlite-utils cannot declare (expressions, partial, descending): name -> SQL.
+SQL_INDEXES: dict[str, str] = {
+    # the same-headline groups of same_story (the key storage.groups computes)
+    "idx_articles_headline_key": "CREATE INDEX IF NOT EXISTS [idx_articles_headline_key]"
+                                 " ON [articles] (lower(trim(coalesce([headline], [title]))))",
+    # the stories query: stories of several articles, newest first
+    "idx_stories_shared": "CREATE INDEX IF NOT EXISTS [idx_stories_shared] ON [stories]"
+                          " ([last_seen] DESC, [id] DESC) WHERE [articles_count] > 1",
+    # the same_story query: its groups in the order it lists them
+    "idx_same_story_groups_listed": "CREATE INDEX IF NOT EXISTS [idx_same_story_groups_listed]"
+                                    " ON [same_story_groups] ([sources] DESC, [urls] DESC,"
+                                    " [first_seen] DESC)",
+}
+
+# Indexes of earlier versions that a later one replaced.
+DROPPED_INDEXES = ["idx_versions_crawl_id"]
 
 # table -> columns indexed by FTS5
 FTS: dict[str, list[str]] = {
@@ -376,43 +427,19 @@ FTS: dict[str, list[str]] = {
     "articles": ["title", "headline"],
 }
 
-# sqlite-utils' update trigger re-indexes a row on ANY update; articles are updated on every
-# re-fetch (last_seen), so re-index only when an indexed column changes. Same trigger name,
-# so sqlite-utils still recognises the FTS set-up as "with triggers".
-_ARTICLES_AU = """
-CREATE TRIGGER [articles_au] AFTER UPDATE OF [title], [headline] ON [articles] BEGIN
+# articles_fts (title, headline) is written by storage.articles, a batch at a time
+# (storage.fts.index_titles), not by sqlite-utils' insert and update triggers: a row
+# inserted through a trigger costs ~0.1-0.3 ms (FTS5 flushes its pending terms at the
+# statement's savepoint, one tiny segment per row), ~0.01 ms in one executemany. Only the
+# delete trigger is kept (veille never deletes an article; another tool might).
+_ARTICLES_AD = """
+CREATE TRIGGER [articles_ad] AFTER DELETE ON [articles] BEGIN
   INSERT INTO [articles_fts] ([articles_fts], rowid, [title], [headline])
     VALUES('delete', old.rowid, old.[title], old.[headline]);
-  INSERT INTO [articles_fts] (rowid, [title], [headline])
-    VALUES (new.rowid, new.[title], new.[headline]);
 END
 """
 
 
-def _mark_backfill_flags(db: sqlite_utils.Database) -> None:
-    """Version 2: ``flags.backfill``. A store made before it cannot say which flags
-    ``veille topics backfill`` raised; they are told by their time: a crawl's own flags are
-    written in the transaction that sets its ``flagged_at`` (same timestamp, or earlier for
-    a crawl flagged again), a backfill flag later, when the crawl had long been flagged
-    (or never was: a crawl made by hand and backfilled before any run flagged it)."""
-    db.conn.execute(
-        "UPDATE flags SET backfill = 1 WHERE kind = 'new' AND backfill = 0 AND ("
-        " (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id) IS NULL"
-        " OR flags.created_at > (SELECT c.flagged_at FROM crawls c WHERE c.id = flags.crawl_id))")
-
-
-def _dates_from_pages(db: sqlite_utils.Database) -> None:
-    """:data:`PENDING_VERSION`: ``articles.date_source``. Every article stored before
-    undated pages were (issue 9) had a date of its own."""
-    db.execute("UPDATE articles SET date_source = 'page' WHERE date_source IS NULL")
-
-
-# version -> function(db) bringing the schema from version-1 to version. Steps beyond
-# "create missing tables/columns/indexes" (done every time) go here.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
-    2: _mark_backfill_flags,
-    PENDING_VERSION: _dates_from_pages,
-}
 
 
 def _index_name(table: str, columns: list[str]) -> str:
@@ -467,7 +494,8 @@ def missing_parts(db: sqlite_utils.Database) -> list[str]:
 def check_readable(db: sqlite_utils.Database, where: str) -> None:
     """For a reader, which must not migrate: :class:`SchemaError` when the store (at
     ``where``, for the message) is newer than this code, or lacks tables or columns this
-    code reads (made by an older veille; the next writer adds them)."""
+    code reads (made by an older veille; the next writer adds them), or whose upgrade by a
+    writer is not finished (a step of :data:`AFTER` to do: the version is written last)."""
     version = db.conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise _newer(version)
@@ -477,6 +505,12 @@ def check_readable(db: sqlite_utils.Database, where: str) -> None:
         raise SchemaError(f"the store {where} was made by an older veille (no {shown}) and is "
                           "read-only here; the next command that writes to it (a crawl, veille "
                           "run, veille topics backfill) brings it up to date")
+    if 0 < version < SCHEMA_VERSION and any(v in AFTER for v in range(version + 1, SCHEMA_VERSION + 1)):
+        # the tables are there but a writer is still filling them (or was killed midway)
+        raise SchemaError(f"the store {where} is being brought up to date by a writer (schema "
+                          f"version {version} to {SCHEMA_VERSION}: the full-text index is indexed "
+                          "again) and is read-only here; try again when it is done (a writer "
+                          "interrupted midway resumes it)")
 
 
 def ensure_schema(db: sqlite_utils.Database) -> bool:
@@ -515,34 +549,61 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
             if iname not in {i.name for i in db[name].indexes}:
                 db[name].create_index(cols, index_name=iname, unique=unique, if_not_exists=True)
                 changed = True
+        have_idx = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        for iname, sql in SQL_INDEXES.items():
+            if iname not in have_idx:
+                conn.execute(sql)
+                changed = True
+        for iname in DROPPED_INDEXES:
+            if iname in have_idx:
+                conn.execute(f"DROP INDEX [{iname}]")
+                changed = True
+        fts_created = False
         for name, cols in FTS.items():
             if f"{name}_fts" not in existing:
-                db[name].enable_fts(cols, create_triggers=True, tokenize=FTS_TOKENIZE)
+                # filled by storage.fts (the folded text, titles a batch at a time), not triggers
+                db[name].enable_fts(cols, create_triggers=False, tokenize=FTS_TOKENIZE)
+                fts_created = fts_created or name == "contents"
                 changed = True
-        au = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type='trigger' AND name='articles_au'"
-        ).fetchone()
-        if au is None or "UPDATE OF" not in au[0]:
-            conn.execute("DROP TRIGGER IF EXISTS [articles_au]")
-            conn.execute(_ARTICLES_AU)
+        triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                               " AND tbl_name = 'articles'")}
+        for name in ("articles_ai", "articles_au"):  # schema 1's: storage.articles writes them
+            if name in triggers:
+                conn.execute(f"DROP TRIGGER [{name}]")
+                changed = True
+        if "articles_ad" not in triggers:
+            conn.execute(_ARTICLES_AD)
             changed = True
+        after = []
         for v in range(version + 1, SCHEMA_VERSION + 1):
             step = MIGRATIONS.get(v)
             if step is not None and version > 0:  # a fresh database needs no migration
                 step(db)
-        if version != SCHEMA_VERSION:
+            if v in AFTER and version > 0:
+                after.append(AFTER[v])
+        if version != SCHEMA_VERSION and not after:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             changed = True
+    if fts_created and version > 0 and not after:
+        fts.catch_up(conn)
+    if after:
+        for step in after:
+            step(db)
+        with transaction(conn):
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        changed = True
     return changed
 
 
 def rebuild_fts(db: sqlite_utils.Database) -> None:
-    """Rebuild both FTS indexes from their tables.
+    """Rebuild both FTS indexes from their tables (``contents_fts`` with the folded texts:
+    :func:`storage.fts.reindex`, in transactions of 1,000 texts).
 
     ``contents`` is keyed by its hash, so its rowid is implicit; a ``VACUUM`` of a table
     without an INTEGER PRIMARY KEY may renumber rowids (only in practice when rows were
     deleted, which the store never does). Run this after any VACUUM to be safe.
     """
-    for name in FTS:
-        db.execute(f"INSERT INTO [{name}_fts]([{name}_fts]) VALUES('rebuild')")
+    fts.reindex(db.conn)
+    with transaction(db.conn):
+        db.execute("INSERT INTO [articles_fts]([articles_fts]) VALUES('rebuild')")
 

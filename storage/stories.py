@@ -21,7 +21,21 @@ from collections.abc import Iterable
 __all__ = ["texts_to_link", "recent_signatures", "signatures_after", "last_rowid", "link_of",
            "is_linked", "story_of", "story_of_body", "story_of_previous", "minhash_of",
            "first_carrier", "insert_story", "insert_story_text", "relink_crawl", "relink_all",
-           "story_ids", "recount"]
+           "story_ids", "recount", "linked_among", "stories_of_bodies", "previous_hashes",
+           "links_of", "first_carriers", "next_story_id", "insert_stories", "insert_story_texts",
+           "unsigned_recent", "texts_of", "set_signatures", "drop_old_signatures"]
+
+_CHUNK = 500
+
+
+def _in(conn: sqlite3.Connection, sql: str, keys: Iterable) -> list[tuple]:
+    """``sql`` with ``IN ({})`` filled for each chunk of ``keys``; all the rows."""
+    keys = list(keys)
+    out: list[tuple] = []
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i:i + _CHUNK]
+        out.extend(conn.execute(sql.format(", ".join("?" * len(chunk))), chunk).fetchall())
+    return out
 
 _SQL_CRAWL_TEXTS = (
     "SELECT v.content_hash, c.text, c.first_seen, min(v.id) AS first_version"
@@ -117,6 +131,96 @@ def first_carrier(conn: sqlite3.Connection, content_hash: str) -> tuple[int, str
     return conn.execute(
         "SELECT a.id, a.headline FROM versions v JOIN articles a ON a.id = v.article_id"
         " WHERE v.content_hash = ? ORDER BY v.id LIMIT 1", (content_hash,)).fetchone()
+
+
+def linked_among(conn: sqlite3.Connection, hashes: Iterable[str]) -> set[str]:
+    """Those of ``hashes`` that have a ``story_texts`` row."""
+    return {r[0] for r in _in(conn, "SELECT hash FROM story_texts WHERE hash IN ({})", hashes)}
+
+
+def stories_of_bodies(conn: sqlite3.Connection, body_hashes: Iterable[str]
+                      ) -> dict[str, tuple[int, str]]:
+    """``{body_hash: (story_id, content_hash)}`` of the first text linked with each body."""
+    out: dict[str, tuple[int, str]] = {}
+    found = _in(conn, "SELECT body_hash, story_id, hash, rowid FROM story_texts"
+                      " WHERE body_hash IN ({})", body_hashes)
+    for body, story, h, _rowid in sorted(found, key=lambda r: r[3]):
+        out.setdefault(body, (story, h))
+    return out
+
+
+def previous_hashes(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, list[str]]:
+    """``{content_hash: [previous_hash, ...]}``: the texts each one replaced at a URL, in
+    version order."""
+    out: dict[str, list[str]] = {}
+    for h, prev in _in(conn, "SELECT content_hash, previous_hash FROM versions WHERE content_hash"
+                             " IN ({}) AND previous_hash IS NOT NULL ORDER BY id", hashes):
+        out.setdefault(h, []).append(prev)
+    return out
+
+
+def links_of(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, tuple[int, bytes | None]]:
+    """``{content_hash: (story_id, minhash)}`` of those linked."""
+    return {h: (story, sig) for h, story, sig in _in(
+        conn, "SELECT hash, story_id, minhash FROM story_texts WHERE hash IN ({})", hashes)}
+
+
+def first_carriers(conn: sqlite3.Connection, hashes: Iterable[str]
+                   ) -> dict[str, tuple[int, str | None]]:
+    """``{content_hash: (article_id, headline)}`` of the first article that carried each."""
+    out: dict[str, tuple[int, str | None]] = {}
+    for h, aid, headline in _in(conn, "SELECT v.content_hash, a.id, a.headline FROM versions v"
+                                      " JOIN articles a ON a.id = v.article_id"
+                                      " WHERE v.content_hash IN ({}) ORDER BY v.id", hashes):
+        out.setdefault(h, (aid, headline))
+    return out
+
+
+def next_story_id(conn: sqlite3.Connection) -> int:
+    """The id the next story gets (inside the writer's transaction)."""
+    return conn.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
+
+
+def insert_stories(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """New ``stories`` rows: ``(id, first_article_id, first_hash, first_seen, headline)``."""
+    conn.executemany(
+        "INSERT INTO stories (id, first_article_id, first_hash, first_seen, last_seen, headline)"
+        " VALUES (?1, ?2, ?3, ?4, ?4, ?5)", rows)
+
+
+def insert_story_texts(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """``INSERT OR IGNORE`` ``story_texts`` rows (see :func:`insert_story_text`)."""
+    conn.executemany(_SQL_INSERT, rows)
+
+
+def unsigned_recent(conn: sqlite3.Connection, cutoff: str, max_texts: int, sig_bytes: int,
+                    min_words: int) -> list[str]:
+    """The texts of the window (see :func:`recent_signatures`) with enough words whose
+    signature is missing or of another size (an older scheme)."""
+    return [r[0] for r in conn.execute(
+        "SELECT hash FROM (SELECT hash, minhash, words FROM story_texts WHERE first_seen >= ?"
+        " ORDER BY first_seen DESC LIMIT ?) WHERE words >= ?"
+        " AND (minhash IS NULL OR length(minhash) <> ?)",
+        (cutoff, max_texts, min_words, sig_bytes))]
+
+
+def texts_of(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, str]:
+    """``{content_hash: text}``."""
+    return dict(_in(conn, "SELECT hash, text FROM contents WHERE hash IN ({})", hashes))
+
+
+def set_signatures(conn: sqlite3.Connection, rows: list[tuple[bytes, str]]) -> None:
+    """``UPDATE story_texts SET minhash = ? WHERE hash = ?`` for each ``(blob, hash)``."""
+    conn.executemany("UPDATE story_texts SET minhash = ? WHERE hash = ?", rows)
+
+
+def drop_old_signatures(conn: sqlite3.Connection, cutoff: str) -> int:
+    """Forget the signatures of the texts first seen before ``cutoff`` (they left the window
+    the LSH index covers; one is computed again from its text if ever needed); how many.
+    Each call touches only the texts that left the window since the last one (the index on
+    ``first_seen``)."""
+    return conn.execute("UPDATE story_texts SET minhash = NULL WHERE first_seen < ?"
+                        " AND minhash IS NOT NULL", (cutoff,)).rowcount
 
 
 def story_ids(conn: sqlite3.Connection) -> set[int]:

@@ -12,6 +12,7 @@ network or the store.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from veille.core.textformat import TextParts, write
@@ -61,17 +62,30 @@ def site_name(host: str) -> str:
     return host
 
 
-__all__ = ["ParsedArticle", "site_name", "site_for", "looks_truncated"]
+__all__ = ["ParsedArticle", "site_name", "site_for", "original_url", "looks_truncated"]
+
+_ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(.+)$", re.I)
+
+
+def original_url(url: str) -> str:
+    """The URL a page was archived from (``https://web.archive.org/web/<time>/<url>``),
+    else ``url`` itself."""
+    m = _ARCHIVED.match(url or "")
+    if not m:
+        return url
+    inner = m.group(1)
+    return inner if "://" in inner else "http://" + inner
 
 
 def site_for(url: str, site: str | None = None) -> str:
-    """``site`` if given, else the site name of ``url``'s host (see :func:`site_name`)."""
+    """``site`` if given, else the site name of ``url``'s host (see :func:`site_name`);
+    an archived page's is the site it was archived from."""
     if site:
         return site
     from urllib.parse import urlsplit
 
     try:
-        host = urlsplit(url).hostname or ""
+        host = urlsplit(original_url(url)).hostname or ""
     except ValueError:
         host = ""
     return site_name(host)

@@ -6,6 +6,11 @@
 - Numeric ``dd/mm/yyyy`` (also ``dd-mm-yyyy``, ``dd.mm.yyyy``, two-digit years), day first.
 - ISO 8601 (``2022-06-30``, ``2022-06-30T10:00:00+00:00``) from ``article:published_time``
   and JSON-LD, and RFC 2822 (``Thu, 30 Jun 2022 10:00:00 GMT``) from RSS.
+- Dates as other languages write them, for any news page (:func:`parse_text_date`):
+  ``1. Februar 2022``, ``June 13, 2019``, ``Feb 18 2009``, ``14 de enero de 2020``,
+  ``14 gennaio 2020``, ``5 stycznia 2021``, ``4. 2. 2022``, ``2021/09/19``; month names
+  of English, German, French, Spanish, Italian, Portuguese, Dutch, Polish, the Nordic
+  languages, Czech and Finnish (:data:`MONTH_NAMES`).
 
 All functions return ``datetime.date`` or None; none raises on bad input. The date is the
 calendar date as written (no time-zone conversion): the month in the text format is the
@@ -27,6 +32,9 @@ __all__ = [
     "parse_iso_date",
     "parse_rfc2822_date",
     "parse_date",
+    "parse_text_date",
+    "find_text_date",
+    "MONTH_NAMES",
     "publisher_from_dateline",
 ]
 
@@ -165,6 +173,98 @@ def parse_date(text: str | None) -> dt.date | None:
         if d:
             return d
     return parse_french_date(s) or parse_iso_date(s)
+
+
+# Month names and abbreviations, folded (lowercase, no accents), one line a month:
+# English, German (Jänner, Feber: Austria), Spanish, Italian, Portuguese, Dutch, the Nordic
+# languages, Polish, Czech and Finnish as dates write them (genitive, partitive). The
+# French ones are MONTHS.
+_MONTH_WORDS = (
+    "january jan januar janner jaen enero ene gennaio gen janeiro januari januar "
+    "stycznia styczen ledna tammikuuta",
+    "february feb februar feber febrero febbraio fevereiro fev februari "
+    "lutego luty unora helmikuuta",
+    "march mar marz maerz mrz marzo marco maart mrt mars marts marca marzec brezna maaliskuuta",
+    "april apr abril abr aprile kwietnia kwiecien dubna huhtikuuta",
+    "may mai mayo maggio mag maio mei maj maja kvetna toukokuuta",
+    "june jun juni junio giugno giu junho czerwca czerwiec cervna kesakuuta",
+    "july jul juli julio luglio lug julho lipca lipiec cervence heinakuuta",
+    "august aug agosto ago augustus augusti sierpnia sierpien srpna elokuuta",
+    "september sep sept septiembre setiembre settembre set setembro wrzesnia wrzesien zari syyskuuta",
+    "october oct oktober okt octubre ottobre ott outubro out pazdziernika pazdziernik rijna lokakuuta",
+    "november nov noviembre novembre novembro listopada listopad listopadu marraskuuta",
+    "december dec dezember dez diciembre dic dicembre dezembro desember grudnia grudzien "
+    "prosince joulukuuta",
+)
+
+
+def _month_table() -> dict[str, int]:
+    table = dict(MONTHS)
+    for n, words in enumerate(_MONTH_WORDS, 1):
+        for name in words.split():
+            if table.setdefault(name, n) != n:  # pragma: no cover - a mistake in the table
+                raise AssertionError(f"month name {name!r} means two months")
+    return table
+
+
+MONTH_NAMES: dict[str, int] = _month_table()
+
+_NAME_ALT = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
+_YEAR = r"((?:19|20)[0-9]{2})(?![0-9])"
+# "1. Februar 2022", "13 June 2019", "14 de enero de 2020", "20 Feb, 2020", "5th of May 2021"
+_DAY_MONTH = re.compile(
+    r"(?<![0-9])([0-3]?[0-9])(?:\.|st|nd|rd|th|er|e|°|º)?\s*(?:of\s+|de\s+|d'\s*)?(" + _NAME_ALT
+    + r")(?![a-z])\.?,?\s*(?:de\s+|del\s+|,\s*)?" + _YEAR
+)
+# "June 13, 2019", "Feb 18 2009", "Juli 9, 2016", "Mar 12, 2020"
+_MONTH_DAY = re.compile(
+    r"(?<![a-z])(" + _NAME_ALT + r")\.?\s+([0-3]?[0-9])(?:st|nd|rd|th)?(?![0-9]),?\s+" + _YEAR
+)
+# "4. 2. 2022", "04.02.2022", "4/2/2022": day first (see parse_french_date)
+_NUM_SPACED = re.compile(r"(?<![0-9/.-])([0-3]?[0-9])\.\s([01]?[0-9])\.\s?((?:19|20)[0-9]{2})(?![0-9])")
+# "2021/09/19", "2021.09.19"
+_YMD = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})([/.])([01]?[0-9])\2([0-3]?[0-9])(?![0-9])")
+
+
+def _text_candidates(text: str):
+    """(start, end, date) of the first date of each form in ``text``."""
+    folded = fold(text)
+    if len(folded) != len(text):  # a decomposed character: positions in the folded text
+        text = folded
+    forms = (
+        (_DAY_MONTH, folded, lambda m: (int(m.group(3)), MONTH_NAMES[m.group(2)], int(m.group(1)))),
+        (_MONTH_DAY, folded, lambda m: (int(m.group(3)), MONTH_NAMES[m.group(1)], int(m.group(2)))),
+        (_NUM_SPACED, text, lambda m: (int(m.group(3)), int(m.group(2)), int(m.group(1)))),
+        (_YMD, text, lambda m: (int(m.group(1)), int(m.group(3)), int(m.group(4)))),
+        (_ISO, text, lambda m: (int(m.group(1)), int(m.group(2)), int(m.group(3)))),
+        (_NUM, text, lambda m: (_year2(m.group(4)), int(m.group(3)), int(m.group(1)))),
+    )
+    for rx, where, ymd in forms:
+        for m in rx.finditer(where):
+            d = _mkdate(*ymd(m))
+            if d:
+                yield m.start(), m.end(), d
+                break
+
+
+def find_text_date(text: str | None) -> tuple[dt.date, int, int] | None:
+    """(date, start, end) of the first date written in ``text`` in any of the forms of
+    the module doc (month names of many languages, numeric day first, year first); None
+    without one. A year alone, a day and month without a year, or a two-digit year with
+    a month name are not dates here."""
+    if not text:
+        return None
+    best = None
+    for start, end, d in _text_candidates(text):
+        if best is None or start < best[1]:
+            best = (d, start, end)
+    return best
+
+
+def parse_text_date(text: str | None) -> dt.date | None:
+    """The date of :func:`find_text_date`, or None."""
+    found = find_text_date(text)
+    return found[0] if found else None
 
 
 def publisher_from_dateline(dateline: str | None) -> str:

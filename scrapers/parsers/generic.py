@@ -86,13 +86,8 @@ from scrapers.parsers.decode import decode_html
 from scrapers.parsers.furniture import MIN_BODY_CHARS, body_problem, is_boilerplate_line, text_len, text_weight
 from scrapers.parsers.headline import choose_headline
 from scrapers.parsers.htmltools import ensure_html, norm, parse_document, remove, text_of
-from scrapers.parsers.metadata import (
-    PageMeta,
-    find_dateline,
-    find_near_dateline,
-    page_meta,
-    publication_date,
-)
+from scrapers.parsers.metadata import PageMeta, find_dateline, find_near_dateline, page_meta
+from scrapers.parsers.pubdate import publication_date
 from scrapers.parsers.dates import parse_french_date, publisher_from_dateline
 from scrapers.parsers.pagemarks import MarkedPage, paragraphs_of
 from veille.core.errors import NotAnArticle
@@ -312,7 +307,7 @@ class GenericParser:
 
         published, date_src = publication_date(
             root, pm, h1, dateline, root if isinstance(root, lxml_html.HtmlElement) else html_text,
-            dateline_first=self.find_dateline is True)
+            url=url, dateline_first=self.find_dateline is True)
         if not published and fallback_date is not None:
             published, date_src = fallback_date, "first_seen"
         if not published and require_date:

@@ -2,24 +2,37 @@
 
 :func:`choose_headline` returns ``(headline, source, element)``: ``source`` is ``og``
 when JSON-LD / ``og:title`` gave or confirmed it, ``element`` the heading (the parsers
-look for the dateline and the lead after it). Headings that name the site are passed
-over (a ``<title>`` part that is the site's name, the host's name, a link to the home
-page, a logo / site-title class); the h1, else an h2/h3, agreeing with JSON-LD
-``headline``, ``og:title``, ``twitter:title`` or a part of ``<title>`` wins, as the page
-writes it; without one, an h1 inside the article; then the metadata less a site-name
-suffix or prefix (:func:`strip_site_suffix`); then the part of ``<title>`` the page shows.
+look for the dateline and the lead after it).
+
+Which heading: only those readers see (not hidden by ``sr-only``, ``hidden``,
+``display: none`` ..., :func:`is_hidden`), outside nav/aside/footer, breadcrumb trails
+and sidebars, and not naming the site (a ``<title>`` part that is the site's name, the
+host's name, the heading as a link to the home page, a logo / site-title class on a
+short heading). Then, in order: the ``<h1>`` JSON-LD ``headline``, ``og:title`` or
+``twitter:title`` agrees with; an ``<h2>``/``<h3>`` they give word for word; an
+``<h1>``, else an ``<h2>``/``<h3>``, a part of ``<title>`` names; the first other
+``<h1>`` (two words or more when there is metadata); without an ``<h1>``, the first
+``<h2>`` of the article when the metadata half agrees; then the metadata less a
+site-name suffix or prefix (:func:`strip_site_suffix`); then the part of ``<title>`` the
+page shows. An archived page (``web.archive.org``) is the site it was archived from.
 
 Decisions:
 
 - The visible headline beats the SEO title: on real pages the publisher's own title is
   the heading readers see; ``og:title`` often adds a kicker, a site name or keywords.
   Metadata decides *which* heading (the one it agrees with, :func:`headline_match`), the
-  heading gives the words.
+  heading gives the words; ``og:title`` and JSON-LD weigh more than ``<title>``, whose
+  parts also name sections ("News", "Fachmeldungen": a one-word heading never counts as
+  named by a part of ``<title>``).
+- A heading readers do not see is not the headline, even when it is the SEO title.
 - A kicker or a date set apart in the heading (``<span>Kicker</span> <span>Headline
   </span>``, ``<span>27.01.2022</span>Headline``, ``Kicker<br>Headline``) is not part of
-  the headline: a part the metadata gives alone wins, else the last part when it is an
-  element of its own after parts set apart (white space, a ``<br>``, punctuation).
-  Inline markup that runs through words (``Ehe<span>zoff</span>``) is not a kicker.
+  the headline: a part whose class calls it a kicker (``roofline``, ``overline``,
+  ``subline``, ``label`` ...) goes, a part the metadata gives alone wins (the later of
+  two: a kicker comes first), else the last part when it is an element of its own after
+  parts set apart (white space, a ``<br>``, punctuation). Inline markup that runs
+  through words (``Ehe<span>zoff</span>``) and emphasis (``<b>Editor's Letter:</b>``)
+  are not kickers.
 - Entities a CMS escaped twice (``&amp;#039;``, ``R&amp;uuml;ckbau``) are decoded
   (:func:`decode_entities`); soft hyphens and ruby readings (``<rt>``) leave headings
   (:func:`heading_text`).
@@ -43,6 +56,7 @@ __all__ = [
     "heading_text",
     "headline_element",
     "headline_match",
+    "is_hidden",
     "strip_site_suffix",
 ]
 
@@ -157,19 +171,70 @@ def headline_match(a: str, b: str) -> float:
     return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
 
 
-_SITE_HEADING = re.compile(r"logo|site[-_]?(?:title|name|branding)|brand|blog[-_]?(?:title|name)|masthead",
-                           re.I)
+# class or id words of a site's name or logo, whole words of the attribute
+_SITE_HEADING = re.compile(
+    r"(?:^|[\s_-])(?:logo|site[-_]?(?:title|name|branding)|brand(?:ing)?|blog[-_]?(?:title|name)|masthead)"
+    r"(?:$|[\s_-])", re.I)
+_SITE_NAME_WORDS = 8  # a heading longer than this is not a site's name, whatever its class
 _OUT_OF_ARTICLE = ("nav", "aside", "footer")
+# classes that hide an element (screen readers only, print only); "hidden-xs" and the
+# like hide it on some screens only and do not count
+_HIDDEN_CLASS = frozenset((
+    "sr-only", "sr-text", "screen-reader-text", "screenreader", "screen-reader-only", "visually-hidden",
+    "visuallyhidden", "element-invisible", "invisible", "hidden", "is-hidden", "u-hidden", "hide",
+    "hide-accessible", "aural", "offscreen", "off-screen", "text-hide", "d-none", "show-for-sr",
+    "a11y-hidden", "assistive-text", "print-only", "visible-print", "js-hidden",
+))
+_SHOWN_AGAIN = re.compile(r"^d-(?:sm|md|lg|xl|xxl)-(?:block|flex|inline|inline-block|grid|table)$")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# breadcrumb trails (a class saying so, and links) and sidebars (a class that is only
+# that word: "right-sidebar" is a layout) repeat a title or hold a widget's
+_TRAIL = re.compile(r"breadcrumb", re.I)
+_SIDEBAR = frozenset(("sidebar", "side-bar", "sidepanel", "side-panel"))
+
+
+def is_hidden(el) -> bool:
+    """Is ``el`` (or an ancestor) hidden from readers: ``hidden``, ``aria-hidden``,
+    ``display: none``, or a class of :data:`_HIDDEN_CLASS`?"""
+    for e in (el, *el.iterancestors()):
+        if e.tag in ("body", "html"):
+            return False
+        if e.get("hidden") is not None or (e.get("aria-hidden") or "").strip().lower() == "true":
+            return True
+        style = e.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+        cls = (e.get("class") or "").lower().split()
+        if cls and not _HIDDEN_CLASS.isdisjoint(cls) and not any(_SHOWN_AGAIN.match(c) for c in cls):
+            return True
+    return False
+
+
+def _in_trail(h) -> bool:
+    """In a breadcrumb trail (its class says so and it holds two links or more) or a
+    sidebar (a class or id that is just that word)."""
+    for a in h.iterancestors():
+        if a.tag in ("body", "html", "main", "article"):
+            return False
+        c = f"{a.get('class') or ''} {a.get('id') or ''}"
+        if not c.strip():
+            continue
+        if not _SIDEBAR.isdisjoint(c.lower().split()):
+            return True
+        if _TRAIL.search(c) and len(a.xpath(".//a[@href]")) >= 2:
+            return True
+    return False
 
 
 def _headings(root):
-    """h1, h2, h3 elements with text, outside nav/aside/footer, in document order."""
+    """h1, h2, h3 elements with text readers see, outside nav/aside/footer, breadcrumbs
+    and sidebars, in document order."""
     out = []
     for h in root.iter("h1", "h2", "h3"):
         if any(a.tag in _OUT_OF_ARTICLE for a in h.iterancestors()):
             continue
         t = heading_text(h)
-        if t and len(t) <= 400:
+        if t and len(t) <= 400 and not is_hidden(h) and not _in_trail(h):
             out.append((h, t))
         if len(out) >= 60:
             break
@@ -180,6 +245,8 @@ def _site_heading(h, text: str, keys: set, host: str, site_parts: set) -> bool:
     """A heading that names the site (a blog's title in its ``<h1>``), not the article."""
     if _is_site_part(text, keys, host) or norm(text) in site_parts:
         return True
+    if len(_tokens(text)) > _SITE_NAME_WORDS:
+        return False
     for el in (h, *h.iterancestors()):
         if el.tag in ("body", "html", "article", "main"):
             break
@@ -187,37 +254,34 @@ def _site_heading(h, text: str, keys: set, host: str, site_parts: set) -> bool:
         if c.strip() and _SITE_HEADING.search(c):
             return True
     for a in h.iter("a"):
-        href = (a.get("href") or "").strip()
-        if re.fullmatch(r"(?:https?://[^/]+)?/?(?:index\.\w+)?", href):
-            return True  # a link to the home page
+        href = a.get("href")
+        if href is not None and re.fullmatch(r"(?:https?://[^/]+)?/?(?:index\.\w+)?", href.strip()) \
+                and len(text_of(a)) >= 0.5 * len(text):
+            return True  # the heading is a link to the home page (an anchor is not)
     return False
 
 
-def _article_heading(h) -> bool:
-    """An ``<h1>`` of two words or more inside the article: in ``<article>`` / ``<main>``
-    or an element marked as the article's, not in the page's ``<header>``."""
-    if len(_tokens(heading_text(h))) < 2:
-        return False
+def _in_article(h) -> bool:
+    """Inside ``<article>`` / ``<main>`` or an element marked as the article's, not in
+    the page's ``<header>``."""
     for a in h.iterancestors():
-        if a.tag in ("article", "main"):
-            return True
-        if a.tag == "header":
-            return False
         c = f"{a.get('class') or ''} {a.get('id') or ''} {a.get('itemprop') or ''}".lower()
-        if re.search(r"article|post|entry|content|story|headline|beitrag|artikel", c):
+        if a.tag in ("article", "main") or _ARTICLE_CLASS.search(c):
             return True
+        if a.tag == "header" and not _PAGE_TITLE_HEADER.search(c):
+            return False  # the site's header
     return False
+
+
+_ARTICLE_CLASS = re.compile(r"article|post|entry|content|story|headline|beitrag|artikel")
+# a <header> of the page's own title ("page-header", "entry-header"), not the site's
+_PAGE_TITLE_HEADER = re.compile(r"page[-_]?(?:header|title)|entry|article|post|content|intro")
 
 
 def choose_headline(root, pm: PageMeta, site: str = ""):
     """(headline, source, element): the article's visible headline, checked against the
-    metadata; source ``og`` when JSON-LD / ``og:title`` gave or confirmed it.
-
-    Headings (h1 first, then h2/h3) that name the site are passed over; the first heading
-    agreeing with JSON-LD ``headline``, ``og:title``, ``twitter:title`` or a part of
-    ``<title>`` wins, as the page writes it. Without one: the first other ``<h1>``, then
-    the metadata less a site-name suffix or prefix. Entities a CMS escaped twice are decoded.
-    """
+    metadata; source ``og`` when JSON-LD / ``og:title`` gave or confirmed it. The order
+    of choice is the module doc's. Entities a CMS escaped twice are decoded."""
     host = _host_label(site)
     names = [pm.meta.get("og:site_name", ""), site, site.rsplit(".", 1)[0] if site else "",
              pm.jsonld.get("publisher", "")]
@@ -231,34 +295,53 @@ def choose_headline(root, pm: PageMeta, site: str = ""):
         refs.append((strip_site_suffix(title, names, host), ""))
         piped = [p.strip() for p in re.split(r"\s*[|｜]\s*", title) if p.strip()]
         if len(piped) > 1:  # "Headline - with a dash | Site": the headline whole
-            refs.extend((p, "") for p in piped if not _is_site_part(p, keys, host))
+            refs.extend((p, "part") for p in piped if not _is_site_part(p, keys, host))
         parts = [p for p in _SEPS.split(title) if p.strip()]
         if len(parts) > 1:
             for p in parts:
                 if _is_site_part(p, keys, host):
                     site_parts.add(norm(p))
                 else:
-                    refs.append((p, ""))
+                    refs.append((p, "part"))
     refs = [(r, src) for r, src in refs if r]
 
+    def score(t: str, sources=("og", "", "part")) -> float:
+        # a one-word heading ("News", "Etiketten") agreeing with a part of <title> names
+        # a section, not the article
+        few = len(_tokens(t)) < 2
+        return max((headline_match(t, r) for r, src in refs if src in sources and not (few and src == "part")),
+                   default=0.0)
+
     heads = [(h, t) for h, t in _headings(root) if not _site_heading(h, t, keys, host, site_parts)]
-    for level in ("h1", "h2h3"):
+    # the <h1> the metadata names; an <h2>/<h3> it names word for word (the <h1> is a
+    # section's or a short label); any <h1> or <h2>/<h3> a part of <title> names
+    tiers = (("h1", ("og",), 0.5), ("h2h3", ("og",), 0.99), ("h1", ("og", "", "part"), 0.5),
+             ("h2h3", ("og", "", "part"), 0.7))
+    for level, sources, need in tiers:
         best = None
-        need = 0.5 if level == "h1" else 0.7
         for h, t in heads:
-            if (h.tag == "h1") != (level == "h1"):
+            if (h.tag == "h1") != (level == "h1") or (level == "h2h3" and need > 0.9 and len(_tokens(t)) < 2):
                 continue
-            score = max((headline_match(t, r) for r, _ in refs), default=0.0)
-            if score >= need and (best is None or score > best[0]):
-                best = (score, h, t)
+            sc = score(t, sources)
+            if sc >= need and (best is None or sc > best[0]):
+                best = (sc, h, t)
         if best is not None:
             _, h, t = best
             t = _no_leading_date(_visible(h, t, refs))
             return t, ("og" if any(headline_match(t, m) >= 0.5 for m in metas) else ""), h
     h1 = next((h for h, t in heads if h.tag == "h1"), None)
-    if h1 is not None and (not metas or _article_heading(h1)):
-        # the visible headline over an SEO title that says it otherwise
+    if h1 is not None and (not metas or len(_tokens(heading_text(h1))) >= 2):
+        # the visible headline over an SEO title that says it otherwise (a one-word <h1>
+        # is a section's name more often than an article's)
         return _no_leading_date(_visible(h1, heading_text(h1), refs)), "", h1
+    if h1 is None:
+        # no <h1>: the article's own heading, the first <h2> of its header or body, when
+        # the metadata half agrees with it (or there is none to say otherwise)
+        h = next((h for h, t in heads if h.tag == "h2" and _in_article(h)), None)
+        t = heading_text(h) if h is not None else ""
+        if len(_tokens(t)) >= 2 and (not metas or score(t) >= 0.5):
+            t = _no_leading_date(_visible(h, t, refs))
+            return t, ("og" if any(headline_match(t, m) >= 0.5 for m in metas) else ""), h
     if metas:
         return _no_leading_date(strip_site_suffix(metas[0], names, host)), "og", h1
     if title:
@@ -274,76 +357,115 @@ def choose_headline(root, pm: PageMeta, site: str = ""):
 _LEADING_DATE = re.compile(r"^\s*(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*[-–—|:]\s+(?=\S)")
 
 
+# "[> Jens Weber", ">> Headline", "• Headline", "Headline <<": signs without a letter,
+# digit or quotation mark, set apart by a space, are the site's decoration
+_DECORATION = re.compile(r"^\s*[\[\]<>/\\|•·*#~=+→►▶■◆●:_-]+\s+(?=\S)|(?<=\S)\s+[\[\]<>/\\|•·*#~=+←◄◀■◆●:_-]+\s*$")
+
+
 def _no_leading_date(text: str) -> str:
-    """``23.01.2022 - Headline`` → ``Headline``: a date is line 1's business, not the headline's."""
-    cut = _LEADING_DATE.sub("", text)
+    """``23.01.2022 - Headline`` → ``Headline``: a date is line 1's business, not the
+    headline's; nor is a decoration around it (``[> Headline``)."""
+    cut = _LEADING_DATE.sub("", _DECORATION.sub("", text))
     return cut if len(_tokens(cut)) >= 2 else text
 
 
 def _visible(h, text: str, refs) -> str:
-    """The heading's text less what is set in it apart from the headline: a part that
-    agrees with the metadata better than the whole does, or a kicker / a date before the
-    headline (``<span>Kicker</span> <span>Headline</span>``, ``<span>27.01.2022</span>Headline``)."""
+    """The heading's text less what is set in it apart from the headline: the part its
+    markup calls the headline after one it calls a kicker (``<span class="overline">``,
+    ``roofline``, ``label`` ...), a part that agrees with the metadata better than the
+    whole does (the later one of two that agree as well: a kicker comes first), or a
+    kicker / a date before the headline (``<span>Kicker</span> <span>Headline</span>``,
+    ``<span>27.01.2022</span>Headline``). Emphasis (``<b>``, ``<i>``) is not a kicker."""
     text = decode_entities(text)
     parts = _segments(h)
     if len(parts) < 2:
         return text
+    roles = [r for *_, r in parts]
+    if "kicker" in roles and roles.count("headline") == 1 and roles.index("kicker") < roles.index("headline"):
+        return decode_entities(parts[roles.index("headline")][0])
+    if roles[0] == "kicker" and "kicker" not in roles[1:]:
+        rest = " ".join(p[0] for p in parts[1:])
+        if len(_tokens(rest)) >= 2:
+            return decode_entities(rest)  # what follows the kicker its markup names
     whole = max((headline_match(text, r) for r, _ in refs), default=0.0)
     best = None
-    for i, (t, apart, _) in enumerate(parts):
+    for i, (t, apart, _, role) in enumerate(parts):
         score = max((headline_match(t, r) for r, _ in refs), default=0.0)
         # a part the metadata gives alone, after a kicker set apart ("Kicker - Headline")
-        alone = score >= 0.99 and i > 0 and all(a for _, a, _ in parts[1:i + 1])
-        if score >= 0.9 and (score > whole or alone) and (best is None or score > best[0]):
+        alone = score >= 0.99 and i > 0 and all(p[1] for p in parts[1:i + 1])
+        if role == "kicker" and i < len(parts) - 1:
+            continue
+        if score >= 0.9 and (score > whole or alone) and (best is None or score >= best[0]):
             best = (score, t)
     if best:
         return decode_entities(best[1])
-    main, _, element = parts[-1]
-    if element and len(parts) <= 3 and len(_tokens(main)) >= 2 and all(apart for _, apart, _ in parts[1:]) \
-            and len(main) >= (0.4 if all(e for _, _, e in parts) else 0.55) * sum(len(t) for t, _, _ in parts):
+    main, _, element, _ = parts[-1]
+    kickers = parts[:-1]
+    if element and len(parts) <= 3 and len(_tokens(main)) >= 2 and all(p[1] for p in parts[1:]) \
+            and not any(p[3] == "emphasis" for p in kickers) \
+            and len(main) >= (0.4 if all(p[2] for p in parts) else 0.55) * sum(len(p[0]) for p in parts):
         return decode_entities(main)  # the headline in its own element after a kicker
     return text
 
 
 _KICKER_TAGS = frozenset(("span", "div", "small", "p", "time", "strong", "b", "em", "i", "header", "hgroup"))
+_EMPHASIS = frozenset(("strong", "b", "em", "i"))
+# class words of a kicker and of the headline beside it, inside a heading
+_KICKER_CLASS = re.compile(r"kicker|overline|over-line|subline|roofline|dachzeile|topline|top-line|eyebrow|"
+                           r"strapline|supertitle|super-title|spitzmarke|(?:^|[\s_-])label(?:$|[\s_-])", re.I)
+_HEADLINE_CLASS = re.compile(r"(?<!sub)(?<!sub-)(?:headline|title)", re.I)
 
 
-def _segments(h) -> list[tuple[str, bool, bool]]:
+def _role(el) -> str:
+    """What a heading's child is by its class: "kicker", "headline", "emphasis" (``<b>``,
+    ``<i>``, no class) or ""."""
+    c = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if _KICKER_CLASS.search(c):
+        return "kicker"
+    if _HEADLINE_CLASS.search(c):
+        return "headline"
+    return "emphasis" if el.tag in _EMPHASIS else ""
+
+
+def _segments(h) -> list[tuple[str, bool, bool, str]]:
     """The parts of a heading set apart by its direct children (their texts, the text
     between them), each with whether it stands apart from the part before it (white space
-    or a block between, or that part holds no letter: a date) and whether it is an
-    element; [] when an inline child (a link, emphasis) runs through the text."""
+    or a block between, or that part holds no letter: a date), whether it is an element
+    and its role (:func:`_role`); [] when an inline child (a link, emphasis) runs through
+    the text."""
     while len(h) == 1 and not (h.text or "").strip() and not (h[0].tail or "").strip() \
             and isinstance(h[0].tag, str) and h[0].tag in _KICKER_TAGS | {"a", "h2", "h3"}:
         h = h[0]  # <h1><span class="post-title"><small>Kicker</small><br>Headline</span></h1>
-    raw: list[tuple[str, str]] = []  # (text as written, kind)
+    raw: list[tuple[str, str, str]] = []  # (text as written, kind, role)
     if h.text and h.text.strip():
-        raw.append((h.text, "text"))
+        raw.append((h.text, "text", ""))
     for c in h:
         tag = c.tag if isinstance(c.tag, str) else ""
         if tag in _NOT_TEXT or tag == "br" or not tag:
             if tag == "br":
-                raw.append((" ", "gap"))
+                raw.append((" ", "gap", ""))
         elif tag in _KICKER_TAGS:
             t = heading_text(c)
             if t:
-                raw.append((t if tag not in ("div", "p", "header", "hgroup") else f" {t} ", "el"))
+                raw.append((t if tag not in ("div", "p", "header", "hgroup") else f" {t} ", "el", _role(c)))
+            else:
+                raw.append((" ", "gap", ""))  # <span>&nbsp;</span> between kicker and headline
         else:
             return []
         if c.tail:
-            raw.append((c.tail, "text") if c.tail.strip() else (" ", "gap"))
-    parts: list[tuple[str, bool]] = []
+            raw.append((c.tail, "text", "") if c.tail.strip() else (" ", "gap", ""))
+    parts: list[tuple[str, bool, bool, str]] = []
     gap = False
     prev = ""
-    for t, kind in raw:
+    for t, kind, role in raw:
         if kind == "gap" or not re.search(r"\w", t):
             gap = True  # white space, a <br>, a hidden ": " between kicker and headline
             continue
         apart = gap or t[:1].isspace() or prev[-1:].isspace() or not re.search(r"[^\W\d_]", prev) \
             or not (t[:1].isalnum() and prev[-1:].isalnum())
-        parts.append((clean(_INVISIBLE.sub("", t)), bool(parts) and apart, kind == "el"))
+        parts.append((clean(_INVISIBLE.sub("", t)), bool(parts) and apart, kind == "el", role))
         prev, gap = t, False
-    return [(t, a, e) for t, a, e in parts if t]
+    return [p for p in parts if p[0]]
 
 
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")  # soft hyphen, zero-width space ...

@@ -1,19 +1,23 @@
-"""Page metadata for any news page: ``<meta>``, JSON-LD, publication date, dateline.
+"""Page metadata for any news page: ``<meta>``, JSON-LD, dateline.
 
 Everything here works on a page already parsed by lxml (``parse_document``) and never
 touches the network.
 
 - headline: :mod:`scrapers.parsers.headline` (it reads :class:`PageMeta`);
-- date (:func:`publication_date`): see there; JSON-LD ``datePublished`` (lists and
-  ``@graph`` included, articles first) and ``article:published_time`` first;
+- date: :mod:`scrapers.parsers.pubdate` (it reads :class:`PageMeta` and
+  :func:`meta_published`); JSON-LD ``datePublished`` (lists and ``@graph`` included,
+  articles first) and ``article:published_time`` are collected here;
 - dateline: a visible publication line near the headline, as written
-  (``Publié le 12 mars 2024``, ``Mis en ligne le ...``, ``12 mars 2024 à 10h30``).
+  (``Publié le 12 mars 2024``, ``Mis en ligne le ...``, ``12 mars 2024 à 10h30``), never
+  a member's registration date (:data:`NOT_PUBLICATION`);
+- the context of a date: :func:`in_junk` (comments, sidebars, related lists),
+  :func:`texts_after` (the lines after the headline), :data:`UPDATED` (words that make a
+  date a modification date).
 
 Decisions:
 
-- Dates: the page's statement of publication wins; otherwise the month most sources agree
-  on, modification dates never; a bare 1 January from a text search is a copyright year,
-  not a date. The month matters more than the day.
+- Modification dates are never a publication date: ``dateModified`` and
+  ``article:modified_time`` are not read, "Updated" lines are marked as such.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ __all__ = [
     "PageMeta",
     "page_meta",
     "meta_published",
-    "markup_published",
-    "htmldate_published",
-    "publication_date",
     "find_dateline",
     "find_near_dateline",
-    "near_headline_date",
+    "in_junk",
+    "texts_after",
+    "NOT_PUBLICATION",
+    "UPDATED",
 ]
 
 
@@ -159,107 +163,32 @@ def meta_published(pm: PageMeta, *, strong_only: bool = False):
     return None, ""
 
 
-def _plausible(d) -> bool:
-    return d is not None and dt.date(1995, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=2)
-
-
-def publication_date(root, pm: PageMeta, h1=None, dateline: str = "", page=None,
-                     *, dateline_first: bool = False):
-    """(date, source) of the article's publication; (None, "") when the page shows none.
-
-    ``dateline_first``: a visible dateline wins (the aBamako rule). Then the page's own
-    statement of publication (JSON-LD ``datePublished``, ``article:published_time``);
-    failing that the month most sources agree on, among the dateline, the other ``<meta>``
-    dates, htmldate's conservative search (original date, not the last update), ``<time>``
-    / ``itemprop=datePublished`` outside related-article boxes and comments, and a date
-    written just under the headline, ties going to that order. Last, htmldate's extensive
-    search (dates in the text). ``page``: the page's tree or text, for htmldate.
-    """
-    line_date = parse_french_date(dateline) if dateline else None
-    if dateline_first and line_date:
-        return line_date, "dateline"
-    d, src = meta_published(pm, strong_only=True)
-    if _plausible(d):
-        return d, src
-    found = [meta_published(pm), (line_date, "dateline"), (None, "htmldate"), markup_published(root),
-             near_headline_date(root, h1)]
-    months = [d.strftime("%Y-%m") for d, _ in found if _plausible(d)]
-    if not any(months.count(m) >= 2 for m in months):  # htmldate (the slow one) decides
-        found[2] = htmldate_published(page if page is not None else root)
-    found = [(d, s) for d, s in found if _plausible(d)]
-    if found:
-        votes: dict[str, int] = {}
-        for d, _ in found:
-            votes[d.strftime("%Y-%m")] = votes.get(d.strftime("%Y-%m"), 0) + 1
-        top = max(votes.values())
-        for d, s in found:
-            if votes[d.strftime("%Y-%m")] == top:
-                return d, s
-    d, src = htmldate_published(page if page is not None else root, extensive=True)
-    if _plausible(d) and (d.month, d.day) != (1, 1):  # 1 January: a bare year (a copyright)
-        return d, src
-    return None, ""
-
-
 _SKIP_ANCESTORS = frozenset(("aside", "footer", "nav", "header", "form"))
 _JUNK_CONTEXT = re.compile(r"comment|related|similar|sidebar|widget|footer|reply|most|popular", re.I)
 
 
-def _in_junk(el) -> bool:
+def in_junk(el, context: re.Pattern = _JUNK_CONTEXT) -> bool:
+    """Inside an <aside>, <nav> or <form>, or a container whose class or id says
+    ``context`` (comments, related lists, sidebars ...)."""
     for a in el.iterancestors():
         if a.tag in ("aside", "nav", "form"):
             return True
         c = f"{a.get('class') or ''} {a.get('id') or ''}"
-        if c.strip() and _JUNK_CONTEXT.search(c) and a.tag not in ("body", "html", "article", "main"):
+        if c.strip() and context.search(c) and a.tag not in ("body", "html", "article", "main"):
             return True
     return False
 
 
-def markup_published(root: etree._Element):
-    """(date, "time") from ``<time datetime>``, ``itemprop=datePublished`` or ``abbr.published``
-    outside comments, sidebars and related lists; (None, "") when none."""
-    try:
-        nodes = root.xpath(
-            "//time[@datetime] | //*[@itemprop='datePublished'] | //abbr[contains(@class,'published')]"
-            " | //*[contains(concat(' ', normalize-space(@class), ' '), ' published ')]"
-        )
-    except etree.XPathError:  # pragma: no cover
-        return None, ""
-    for el in nodes[:50]:
-        if _in_junk(el):
-            continue
-        cls = (el.get("class") or "").lower()
-        if "updated" in cls.split() and "published" not in cls:
-            continue
-        for v in (el.get("datetime"), el.get("content"), el.get("title")):
-            d = parse_iso_date(v) or parse_date(v) if v else None
-            if d:
-                return d, "time"
-        d = parse_french_date(text_of(el))
-        if d:
-            return d, "time"
-    return None, ""
-
-
-def htmldate_published(html_text, *, extensive: bool = False):
-    """(date, "htmldate") from htmldate's conservative search (``extensive``: its search
-    of the text too, source "htmldate-text"); (None, "") without it.
-
-    ``html_text``: the page, or its tree (htmldate works on a copy)."""
-    try:
-        from htmldate import find_date  # noqa: PLC0415 - a trafilatura dependency
-    except Exception:  # pragma: no cover
-        return None, ""
-    try:
-        page = html_text[:1_500_000] if isinstance(html_text, str) else html_text
-        v = find_date(page, original_date=True, extensive_search=extensive, outputformat="%Y-%m-%d")
-    except Exception:
-        return None, ""
-    d = parse_iso_date(v) if v else None
-    return (d, "htmldate-text" if extensive else "htmldate") if d else (None, "")
-
-
 # --- dateline ----------------------------------------------------------------------------
+
+UPDATED = re.compile(
+    r"(?:updated|aktualisiert|letzte\s+[äa]nderung|ge[äa]ndert|zuletzt|last\s+(?:modified|edited|changed)|"
+    r"mis\s+[àa]\s+jour|actualizad[oa]|aggiornat[oa]|bijgewerkt|modifi(?:ed|é)|revised|stand:)",
+    re.I,
+)
+# dates that are not the article's: a member's registration, a birthday
+NOT_PUBLICATION = re.compile(
+    r"(?:registriert|mitglied\s+seit|dabei\s+seit|joined|member\s+since|inscrit|geburtstag|born)", re.I)
 
 _PUBLIE = re.compile(r"^publi(?:é|e|&eacute;)\s+le\b", re.I)
 
@@ -290,8 +219,10 @@ _TIME_OF_DAY = re.compile(r"\b(?:à\s*)?\d{1,2}\s*(?:h|:)\s*\d{2}", re.I)
 _NEAR_NODES = 60  # text nodes after the headline searched for a dateline or a date
 
 
-def _texts_after(h1, limit: int):
-    """(element, text) of the text-bearing elements after ``h1`` in document order."""
+def texts_after(h1, limit: int, *, tails: bool = False):
+    """The text-bearing elements after ``h1`` in document order (``tails``: an element
+    whose own text is only in its children's tails, ``<p><br> 1. Februar 2022</p>``,
+    counts too)."""
     n = 0
     started = False
     root = h1.getroottree().getroot()
@@ -306,6 +237,8 @@ def _texts_after(h1, limit: int):
         if h1 in el.iterancestors():
             continue
         t = (el.text or "").strip()
+        if not t and tails:
+            t = "".join((c.tail or "") for c in el).strip()
         if t:
             n += 1
             yield el
@@ -333,10 +266,10 @@ def find_near_dateline(root, h1) -> str:
     if h1 is None:
         return ""
     seen = set()
-    for el in _texts_after(h1, _NEAR_NODES):
+    for el in texts_after(h1, _NEAR_NODES):
         if el.tag in ("h1", "h2", "p") and len(text_of(el)) > 200:
             break  # the body started
-        if _in_junk(el) or el.tag in ("a", "button", "option"):
+        if in_junk(el) or el.tag in ("a", "button", "option"):
             continue
         for line in (text_of(el), _line_of(el)):
             if line in seen or len(line) > 160:
@@ -345,24 +278,7 @@ def find_near_dateline(root, h1) -> str:
             m = _MARKER.search(line)
             if m and (parse_french_date(line[m.end():]) or parse_iso_date(line[m.end():])):
                 return line[m.start():].strip()
-            if _TIME_OF_DAY.search(line) and parse_french_date(line) and len(line) < 60:
+            if _TIME_OF_DAY.search(line) and parse_french_date(line) and len(line) < 60 \
+                    and not NOT_PUBLICATION.search(line):
                 return line
     return ""
-
-
-def near_headline_date(root, h1):
-    """(date, "visible") for a date written just after the headline (``07/02/2024``)."""
-    if h1 is None:
-        return None, ""
-    for el in _texts_after(h1, 25):
-        if len(text_of(el)) > 200:
-            break
-        if _in_junk(el) or el.tag in ("a",):
-            continue
-        t = clean(el.text)
-        if len(t) > 80:
-            continue
-        d = parse_french_date(t)
-        if d and dt.date(1995, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=2):
-            return d, "visible"
-    return None, ""

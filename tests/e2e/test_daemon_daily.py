@@ -13,6 +13,7 @@ import http.server
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -42,7 +43,10 @@ def source(name: str, base_url: str, spider: str = "abamako") -> str:
 def wait_for(what, timeout: float, label: str, proc=None, log: Path | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        got = what()
+        try:
+            got = what()
+        except sqlite3.OperationalError:  # the store exists, its schema is not committed yet
+            got = None
         if got:
             return got
         if proc is not None and proc.poll() is not None:

@@ -172,4 +172,11 @@ def test_a_text_changed_by_the_extractor_alone_is_unchanged_and_an_edit_is_one_u
     # recording the same change again writes nothing (the text moved on)
     stale = Change(1, first[0]["content_hash"], text("Un"), content_hash(text("Un")), "e", "f", 0)
     assert record(store.conn, [stale]) == 0
+    # what save_batch keeps beside the articles holds for the extractor's versions too: the
+    # texts' full-text index (no triggers since schema 3) and the titles' index
+    from storage import fts
+
+    assert fts.missing_count(store.conn) == 0
+    store.conn.execute("INSERT INTO contents_fts (contents_fts) VALUES ('integrity-check')")
+    store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     store.close()

@@ -66,6 +66,15 @@ def test_without_og_title_headline_from_h1():
     assert art.headline == HEADLINE
 
 
+@pytest.mark.parametrize("shown", ["[&gt; {}", "&gt;&gt; {}", "• {}", "{} &lt;&lt;"])
+def test_decoration_around_the_headline_is_not_the_headline(shown):
+    # "[> Jens Weber": signs set apart by a space, without a letter, digit or quote
+    h1 = '<h1 class="entry-title">' + shown.format(HEADLINE) + "</h1>"
+    page = GENERIC.replace(f'<h1 class="entry-title">{HEADLINE}</h1>'.encode(), h1.encode())
+    assert h1.encode() in page
+    assert GenericParser().parse(page, MW_URL, "text/html").headline == HEADLINE
+
+
 def test_no_date_raises():
     page = GENERIC.replace(b"datePublished", b"dateX").replace(b"2023-01-23", b"")
     page = page.replace(b"23 janvier 2023", b"")

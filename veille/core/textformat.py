@@ -9,6 +9,9 @@ format"). In short, blocks joined by a blank line::
     "<p1>\\n\\n\\n\\n<p2>..."          (body paragraphs, three blank lines apart)
 
 Inside a block every run of white space is one ASCII space; no trailing newline.
+Invisible format characters (:data:`veille.core.normalize.INVISIBLE`: soft hyphens,
+zero-width spaces and joiners, word joiners, BOMs) are dropped: a page cannot hide a word
+by cutting it with one of them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from veille.core.errors import FormatError
+from veille.core.normalize import INVISIBLE
 
 __all__ = [
     "TextParts",
@@ -27,6 +31,7 @@ __all__ = [
     "read",
     "content_hash",
     "body_hash",
+    "is_clean",
 ]
 
 PARAGRAPH_SEP = "\n\n\n\n"
@@ -37,13 +42,29 @@ _DATE_LINE = re.compile(r" date (\d{4}-\d{2}) (.*)\Z", re.S)
 # paragraph separators, zero-width space excluded since it is not white space)
 # becomes one ASCII space. ``str.split()`` with no argument splits on exactly the
 # characters for which ``str.isspace()`` is true, which covers all of these.
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 
 
 def clean(text: str | None) -> str:
-    """Collapse every run of white space into one ASCII space and strip the ends."""
+    """Drop invisible format characters, collapse every run of white space into one ASCII
+    space and strip the ends."""
     if not text:
         return ""
+    if not text.isprintable() and any(c in text for c in INVISIBLE):  # str.find: fast
+        text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
+
+
+def is_clean(parts: list[str]) -> bool:
+    """True when :func:`clean` leaves every one of ``parts`` as it is (the blocks and
+    paragraphs of a text :func:`write` made): callers may then skip cleaning them one by
+    one. ``str.isprintable`` rules out every white space but the ASCII space and every
+    invisible format character (categories Z and C); the rest is a few ``str.find``.
+    False does not mean a part needs cleaning (a bidi mark is not printable)."""
+    for p in parts:
+        if p and (p[0] == " " or p[-1] == " " or "  " in p or not p.isprintable()):
+            return False
+    return True
 
 
 @dataclass
@@ -135,5 +156,7 @@ def content_hash(text: str) -> str:
 
 
 def body_hash(paragraphs: list[str]) -> str:
-    """SHA-256 of the body paragraphs alone, to find one story under other titles."""
+    """SHA-256 of the body paragraphs alone (cleaned), to find one story under other titles."""
+    if all(paragraphs) and is_clean(paragraphs):
+        return content_hash(PARAGRAPH_SEP.join(paragraphs))
     return content_hash(PARAGRAPH_SEP.join(clean(p) for p in paragraphs if clean(p)))

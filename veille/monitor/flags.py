@@ -44,10 +44,14 @@ Where things live: this module holds the matching and the rules above; the SQL (
 ``flags`` and ``topics`` rows, what is matched) is :mod:`storage.flags`, the story of a
 text :mod:`storage.stories`.
 
-Speed: each distinct text is tokenized once (:class:`veille.topics.TextIndex`) and every
-topic is tested on it; the changed text of an update is only indexed when some topic
-matched the full text. No FTS pre-filter: the FTS5 and Python tokenizers differ on rare
-characters (see :meth:`veille.topics.Query.to_fts5`) and a pre-filter could miss texts.
+Speed (issue 14): the topics are matched per crawl, not per text. The store's full-text
+index holds the folded texts (:mod:`storage.fts`, the normalization topics use), so each
+topic's query without its negated parts (:meth:`veille.topics.Query.fts5_prefilter`)
+finds, in one FTS5 query over the crawl's texts, every text it could match; only those
+(a few percent) are read and matched exactly (:class:`veille.topics.TextIndex`), once per
+distinct text. A topic with no prefilter (``NOT a``) is matched on every text of the
+crawl. The changed text of an update is only indexed when some topic matched the full
+text. :func:`backfill` finds its candidates the same way in the whole store.
 """
 
 from __future__ import annotations
@@ -152,12 +156,32 @@ def _insert(conn, candidates: list[tuple], backfill: bool = False) -> list[dict]
     return inserted
 
 
+def _texts_to_match(conn, topics: list[Topic], rowids: list[int] | None) -> dict[int, str]:
+    """The texts (among ``rowids``; None: all) that some topic could match, by rowid: the
+    full-text index's candidates of each topic's prefilter (every text for a topic without
+    one)."""
+    wanted: set[int] = set()
+    for t in topics:
+        expr = t.compiled.fts5_prefilter()
+        if expr is None:
+            if rowids is None:
+                return rows.texts_by_rowid(conn, [r[3] for r in rows.current_texts(conn)])
+            wanted = set(rowids)
+            break
+        wanted |= rows.fts_candidates(conn, expr, rowids)
+    return rows.texts_by_rowid(conn, wanted)
+
+
 def _crawl_candidates(store, crawl_id: int, topics: list[Topic], now: str) -> list[tuple]:
     by_hash: dict[str, dict[str, Match]] = {}  # each distinct text tokenized once
     by_name = {t.name: t for t in topics}
     candidates = []
-    for _vid, article_id, h, previous_hash, added, v_crawl, text in rows.crawl_versions(
-            store.conn, crawl_id):
+    versions = rows.crawl_versions(store.conn, crawl_id)
+    texts = _texts_to_match(store.conn, topics, [v[6] for v in versions])
+    for _vid, article_id, h, previous_hash, added, v_crawl, rowid in versions:
+        text = texts.get(rowid)
+        if text is None:  # no topic can match it
+            continue
         matches = by_hash.get(h)
         if matches is None:
             matches = by_hash[h] = _match_all(TextIndex(text), topics)
@@ -223,17 +247,19 @@ def backfill(store, topic: Topic) -> list[dict]:
     (old news for a new topic: kept out of "new today", the briefing, the feeds and
     notifications unless asked for). The reading and matching happen
     outside the write transaction (a big store must not hold the write lock); the inserts
-    are one transaction."""
+    are one transaction. Only the texts the full-text index finds for the topic's
+    prefilter are read and matched."""
     (topic,) = _check_topics([topic])
     done = rows.flagged_hashes(store.conn, topic.name)
     seen: set[str] = set()
     now = utcnow()
     candidates = []
-    for article_id, h, crawl_id in rows.current_texts(store.conn):
+    texts = _texts_to_match(store.conn, [topic], None)
+    for article_id, h, crawl_id, rowid in rows.current_texts(store.conn):
         if h in seen or h in done:
             continue
         seen.add(h)
-        text = store.text(h)
+        text = texts.get(rowid)
         if text is None:
             continue
         m = topic.compiled.match_index(TextIndex(text))

@@ -13,9 +13,9 @@ How a new text is linked, first rule that applies:
    caption) has the same SHA-256 (:func:`veille.core.textformat.body_hash`) as a text already
    linked: the same story under another title, at another site. Any age.
 2. ``near``: the MinHash of its body's word 5-shingles (words as topics see them,
-   :func:`veille.topics.tokens`: accent- and case-insensitive) is close to one of a recent
-   text: estimated Jaccard >= :data:`THRESHOLD` (0.8) among the candidates of a
-   ``datasketch.MinHashLSH`` index. A changed headline plus an added paragraph stays
+   :func:`veille.core.normalize.fold`: accent- and case-insensitive) is close to one of a
+   recent text: estimated Jaccard >= :data:`THRESHOLD` (0.8) among the candidates of an
+   LSH index (:mod:`veille.monitor.minhash`). A changed headline plus an added paragraph stays
    well above it; two articles of one site on one subject stay well below it. Bodies
    under :data:`MIN_WORDS` words are only linked exactly (a one-line lead says too little).
 3. ``version``: a new version of an article (same URL) stays in the story of the text it
@@ -24,16 +24,23 @@ How a new text is linked, first rule that applies:
 
 ``similarity`` is the estimated Jaccard with ``matched_hash`` (1.0 for ``exact``).
 
-The MinHash signature of each text is stored (``story_texts.minhash``, 128 × uint32), so
-the LSH index is rebuilt from the database in a new process: the texts first seen in the
-last :data:`WINDOW_DAYS` days, :data:`WINDOW_TEXTS` at most (memory stays bounded: ~1 KB a
-text). In a long-running process the index is kept between calls (per database file),
-caught up with the rows other processes linked, and trimmed to the same window.
+The MinHash signature of each text of the window is stored (``story_texts.minhash``,
+128 × uint16), so the LSH index is rebuilt from the database in a new process: the texts
+first seen in the last :data:`WINDOW_DAYS` days, :data:`WINDOW_TEXTS` at most (memory stays
+bounded: ~0.5 KB a text). A text that leaves the window loses its stored signature (bytes
+per version, issue 14); the rare rule that needs one later (``version``'s similarity)
+computes it from the text. In a long-running process the index is kept between calls (per database file),
+caught up with the rows other processes linked, and trimmed to the same window. Texts of
+the window whose signature is missing or of the previous scheme (a store made before
+issue 14: 128 × uint32) get theirs computed when the index is loaded.
 
-Speed: tokens are hashed with CRC-32 (cached per word) and the 5-shingle hashes combined
-with numpy, so a text costs ~0.3 ms; the assignment runs in one transaction
-(:func:`storage.db.transaction`), the tokenizing and hashing before it, outside the write
-lock.
+Speed (issue 14): per batch, not per text. The bodies of the texts to link are folded and
+hashed together (:func:`veille.monitor.minhash.signatures`, numpy over the whole batch),
+before the write lock; in the one transaction (:func:`storage.db.transaction`), what the
+rules need is read with one query per kind for the whole batch (texts already linked,
+stories of the same bodies, texts replaced at the same URL, first carriers), the rules
+run in memory in text order (a text may be linked to one stored just before it in the
+same batch), and the rows go in with ``executemany``.
 
 Where things live: this module holds the signatures, the LSH index and the rules above;
 the SQL (``story_texts``, ``stories``, ``articles.story_id``) is :mod:`storage.stories`.
@@ -46,7 +53,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import zlib
 from collections import deque
 from dataclasses import dataclass
 
@@ -57,7 +63,10 @@ from storage.db import transaction
 from veille.core import clock, textformat
 from veille.core.clock import utcnow
 from veille.core.errors import TransactionError
-from veille.topics import tokens
+from veille.core.normalize import fold
+
+from . import minhash
+from .minhash import MIN_WORDS, NUM_PERM, SHINGLE, from_blob, similarity, to_blob
 
 __all__ = ["link_stories", "signature", "similarity", "story_of", "THRESHOLD", "NUM_PERM",
            "SHINGLE", "MIN_WORDS", "WINDOW_DAYS", "WINDOW_TEXTS", "reset_cache"]
@@ -65,85 +74,18 @@ __all__ = ["link_stories", "signature", "similarity", "story_of", "THRESHOLD", "
 log = logging.getLogger(__name__)
 
 THRESHOLD = 0.8
-NUM_PERM = 128
-SHINGLE = 5
-MIN_WORDS = 20
 WINDOW_DAYS = 30
 WINDOW_TEXTS = 50_000
-SEED = 1
-SCHEME = "affine32"  # datasketch's permutation scheme: fixed, signatures are stored
-_DTYPE = np.dtype("<u4")
-_MASK = np.uint64(0xFFFFFFFF)
+_BATCH = 500  # texts hashed together (memory: ~40 bytes per byte of text)
 
 
 # --------------------------------------------------------------------------- signatures
 
-_word_hash: dict[str, int] = {}
-
-
-def _hash_words(words: list[str]) -> np.ndarray:
-    cache = _word_hash
-    try:
-        return np.array([cache[w] for w in words], dtype=np.uint64)
-    except KeyError:
-        if len(cache) > 500_000:
-            cache.clear()
-        for w in words:
-            if w not in cache:
-                cache[w] = zlib.crc32(w.encode("utf-8"))
-        return np.array([cache[w] for w in words], dtype=np.uint64)
-
-
-_MULT = [np.uint64(m) for m in (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F, 0x165667B1)]
-
-
-def _shingle_hashes(words: list[str]) -> list[int]:
-    """32-bit hashes of the word ``SHINGLE``-grams (one gram of all the words when fewer)."""
-    wh = _hash_words(words)
-    n = len(wh) - SHINGLE + 1
-    if n <= 0:
-        acc = np.zeros(1, dtype=np.uint64)
-        for i, h in enumerate(wh):
-            acc = (acc * _MULT[i % SHINGLE] + h) & _MASK
-        return acc.tolist()
-    acc = np.zeros(n, dtype=np.uint64)
-    for k in range(SHINGLE):
-        acc = ((acc ^ wh[k:k + n]) * _MULT[k]) & _MASK
-    return np.unique(acc).tolist()
-
-
-def _minhash():
-    from datasketch import MinHash
-
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, scheme=SCHEME)
-
-
-_template = None
-
-
-def _lean(hashvalues: np.ndarray):
-    from datasketch import LeanMinHash
-
-    return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=SCHEME)
-
-
-def signature(words: list[str]) -> np.ndarray:
-    """The MinHash signature (``NUM_PERM`` uint32) of the word 5-shingles of ``words``."""
-    global _template
-    if _template is None:
-        _template = _minhash()
-    m = _template.copy()
-    m.update_batch(_shingle_hashes(words))
-    return np.asarray(m.hashvalues).astype(_DTYPE)
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    """Estimated Jaccard similarity of two signatures."""
-    return float(np.count_nonzero(a == b)) / len(a)
-
-
-def _from_blob(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=_DTYPE)
+def signature(words: list[str]) -> np.ndarray | None:
+    """The MinHash signature (``NUM_PERM`` uint16) of the word 5-shingles of ``words``
+    (None under :data:`MIN_WORDS` words)."""
+    sigs, _ = minhash.signatures([fold(" ".join(words))])
+    return sigs[0]
 
 
 @dataclass
@@ -156,37 +98,61 @@ class _Text:
     headline: str = ""
 
 
-def _analyse(h: str, text: str, first_seen: str | None) -> _Text:
-    try:
-        parts = textformat.read(text)
-        paragraphs, headline = parts.paragraphs, parts.headline or parts.title
-    except ValueError:
-        paragraphs, headline = [], ""
-    words = tokens(" ".join(paragraphs))
-    if not words:  # no body: never linked to another text
-        return _Text(h, None, 0, None, first_seen, headline)
-    sig = signature(words) if len(words) >= MIN_WORDS else None
-    return _Text(h, textformat.body_hash(paragraphs), len(words), sig, first_seen, headline)
+def _bodies(texts: list[str]) -> list[tuple[list[str], str]]:
+    out = []
+    for text in texts:
+        try:
+            parts = textformat.read(text)
+            out.append((parts.paragraphs, parts.headline or parts.title))
+        except ValueError:
+            out.append(([], ""))
+    return out
+
+
+def _analyse(found: list[tuple[str, str, str | None]]) -> list[_Text]:
+    """``(hash, text, first_seen)`` -> their body hash, word count and signature, a batch
+    at a time."""
+    out: list[_Text] = []
+    for k in range(0, len(found), _BATCH):
+        chunk = found[k:k + _BATCH]
+        bodies = _bodies([text for _, text, _ in chunk])
+        sigs, words = minhash.signatures(
+            [fold(textformat.PARAGRAPH_SEP.join(paras)) for paras, _ in bodies])
+        for (h, _, first_seen), (paras, headline), sig, n in zip(chunk, bodies, sigs, words):
+            if not n:  # no body: never linked to another text
+                out.append(_Text(h, None, 0, None, first_seen, headline))
+            else:
+                out.append(_Text(h, textformat.body_hash(paras), n, sig, first_seen, headline))
+    return out
+
+
+def _signatures_of(texts: dict[str, str]) -> dict[str, np.ndarray]:
+    """Signatures of stored texts (by hash), for texts whose stored one is missing or old."""
+    found = [(h, t, None) for h, t in texts.items()]
+    return {t.hash: t.sig for t in _analyse(found) if t.sig is not None}
 
 
 # --------------------------------------------------------------------------- the LSH index
 
 class _Index:
-    """A MinHashLSH over the recent signatures of one database, kept up to date."""
+    """The LSH over the recent signatures of one database, kept up to date."""
 
     def __init__(self):
-        from datasketch import MinHashLSH
-
-        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.lsh = minhash.LSH()
         self.sigs: dict[str, np.ndarray] = {}
         self.order: deque[tuple[str, str]] = deque()  # (first_seen, hash), oldest first
         self.high = 0  # highest story_texts rowid loaded
         self.loaded = False
 
-    def add(self, h: str, sig: np.ndarray, first_seen: str | None) -> None:
+    def add_many(self, items: list[tuple[str, np.ndarray, str | None]]) -> None:
+        items = [it for it in items if it[0] not in self.sigs]
+        for (h, sig, first_seen), bands in zip(items, self.lsh.band_keys([it[1] for it in items])):
+            self.add(h, sig, first_seen, bands)
+
+    def add(self, h: str, sig: np.ndarray, first_seen: str | None, bands: tuple[int, ...]) -> None:
         if h in self.sigs:
             return
-        self.lsh.insert(h, _lean(sig.astype(np.uint64)), check_duplication=False)
+        self.lsh.add(h, bands)
         self.sigs[h] = sig
         self.order.append((first_seen or "", h))
 
@@ -207,14 +173,15 @@ class _Index:
             found = rows.signatures_after(conn, self.high)
             if found:
                 self.high = max(self.high, found[-1][0])
-        for _rowid, h, blob, first_seen in found:
-            self.add(h, _from_blob(blob), first_seen)
+        self.add_many([(h, sig, first_seen) for _rowid, h, blob, first_seen in found
+                       if (sig := from_blob(blob)) is not None])
         self.trim(cutoff, max_texts)
 
-    def best(self, sig: np.ndarray, exclude: str | None = None) -> tuple[str, float] | None:
+    def best(self, sig: np.ndarray, bands: tuple[int, ...], exclude: str | None = None
+             ) -> tuple[str, float] | None:
         """The most similar indexed text at or above the threshold, or None."""
         best = None
-        for h in self.lsh.query(_lean(sig.astype(np.uint64))):
+        for h in self.lsh.query(bands):
             if h == exclude:
                 continue
             s = similarity(sig, self.sigs[h])
@@ -237,6 +204,19 @@ def _key(store) -> str:
     return str(getattr(store, "path", id(store)))
 
 
+def _sign_window(conn, cutoff: str, max_texts: int) -> int:
+    """Compute the signatures the window lacks (none yet, or of the previous scheme), in
+    transactions of their own; return how many."""
+    todo = rows.unsigned_recent(conn, cutoff, max_texts, minhash.SIG_BYTES, MIN_WORDS)
+    for k in range(0, len(todo), _BATCH):
+        sigs = _signatures_of(rows.texts_of(conn, todo[k:k + _BATCH]))
+        with transaction(conn):
+            rows.set_signatures(conn, [(to_blob(sig), h) for h, sig in sigs.items()])
+    if todo:
+        log.info("stories: %d signature(s) of the window computed", len(todo))
+    return len(todo)
+
+
 # --------------------------------------------------------------------------- linking
 
 def _cutoff(window_days: float) -> str:
@@ -254,8 +234,8 @@ def link_stories(store, crawl_id: int | None = None, *, window_days: float = WIN
     if conn.in_transaction:
         raise TransactionError("link_stories: the store's connection is already in a transaction")
     # 1. read and hash outside the write lock
-    analysed = [_analyse(h, text, first_seen)
-                for h, text, first_seen, _ in rows.texts_to_link(conn, crawl_id)]
+    analysed = _analyse([(h, text, first_seen)
+                         for h, text, first_seen, _ in rows.texts_to_link(conn, crawl_id)])
     cutoff = _cutoff(window_days)
     key = _key(store)
     with _cache_lock:
@@ -263,8 +243,11 @@ def link_stories(store, crawl_id: int | None = None, *, window_days: float = WIN
         if index is None:
             index = _cache[key] = _Index()
         try:
+            if not index.loaded:
+                _sign_window(conn, cutoff, max_texts)
             with transaction(conn):
                 index.sync(conn, cutoff, max_texts)
+                rows.drop_old_signatures(conn, cutoff)
                 linked = _assign(conn, analysed, index, crawl_id)
                 index.high = max(index.high, rows.last_rowid(conn))
         except BaseException:
@@ -277,44 +260,75 @@ def link_stories(store, crawl_id: int | None = None, *, window_days: float = WIN
 
 def _assign(conn, texts: list[_Text], index: _Index, crawl_id: int | None) -> dict[str, tuple[int, str]]:
     now = utcnow()
+    done = rows.linked_among(conn, [t.hash for t in texts])  # linked meanwhile by another process
+    texts = [t for t in texts if t.hash not in done]
+    hashes = [t.hash for t in texts]
+    by_body = rows.stories_of_bodies(conn, {t.body_hash for t in texts if t.body_hash})
+    previous = rows.previous_hashes(conn, hashes)
+    prev_links = rows.links_of(conn, {p for ps in previous.values() for p in ps})
+    carriers = rows.first_carriers(conn, hashes)
+    # the signatures the "version" rule may compare with: stored ones, or (outside the
+    # window, or of the previous scheme) computed from the texts, all at once
+    prev_sigs = {p: sig for p, (_, blob) in prev_links.items() if (sig := from_blob(blob)) is not None}
+    missing = {p for t in texts if t.sig is not None for p in previous.get(t.hash, ())
+               if p in prev_links and p not in prev_sigs}
+    if missing:
+        prev_sigs.update(_signatures_of(rows.texts_of(conn, missing)))
+    bands = index.lsh.band_keys([t.sig for t in texts if t.sig is not None])
+    band_of = dict(zip([t.hash for t in texts if t.sig is not None], bands))
+    next_id = rows.next_story_id(conn)
+    story_of_hash: dict[str, int] = {}  # linked in this batch
+    sig_of_hash: dict[str, np.ndarray | None] = {}
+    new_stories: list[tuple] = []
+    new_rows: list[tuple] = []
     linked: dict[str, tuple[int, str]] = {}
     touched: set[int] = set()
     for t in texts:
-        if rows.is_linked(conn, t.hash):
-            continue  # linked meanwhile by another process
         story = how = matched = None
         sim = None
-        if t.body_hash is not None:
-            r = rows.story_of_body(conn, t.body_hash)
-            if r is not None:
-                story, matched, how, sim = r[0], r[1], "exact", 1.0
+        if t.body_hash is not None and t.body_hash in by_body:
+            story, matched = by_body[t.body_hash]
+            how, sim = "exact", 1.0
         if story is None and t.sig is not None:
-            b = index.best(t.sig)
+            b = index.best(t.sig, band_of[t.hash])
             if b is not None:
-                found = rows.story_of(conn, b[0])
+                found = story_of_hash.get(b[0])
+                if found is None:
+                    found = rows.story_of(conn, b[0])
                 if found is not None:
                     story, matched, how, sim = found, b[0], "near", round(b[1], 4)
         if story is None:
             # a new version of an article: the story of the text it replaced
-            r = rows.story_of_previous(conn, t.hash)
-            if r is not None:
-                story, matched, how = r[0], r[1], "version"
-                if t.sig is not None:
-                    blob = rows.minhash_of(conn, r[1])
-                    if blob:
-                        sim = round(similarity(t.sig, _from_blob(blob)), 4)
+            for prev in previous.get(t.hash, ()):
+                found = story_of_hash.get(prev)
+                if found is None and prev in prev_links:
+                    found = prev_links[prev][0]
+                if found is not None:
+                    story, matched, how = found, prev, "version"
+                    if t.sig is not None:
+                        other = sig_of_hash[prev] if prev in sig_of_hash else prev_sigs.get(prev)
+                        if other is not None:
+                            sim = round(similarity(t.sig, other), 4)
+                    break
         if story is None:
-            first = rows.first_carrier(conn, t.hash)
-            story = rows.insert_story(conn, first[0] if first else None, t.hash, t.first_seen,
-                                      (first[1] if first else None) or t.headline or None)
+            first = carriers.get(t.hash)
+            story = next_id
+            next_id += 1
+            new_stories.append((story, first[0] if first else None, t.hash, t.first_seen,
+                                (first[1] if first else None) or t.headline or None))
             how = "first"
-        rows.insert_story_text(conn, (t.hash, story, how, sim, matched, t.body_hash, t.words,
-                                      t.sig.tobytes() if t.sig is not None else None,
-                                      t.first_seen, now))
+        new_rows.append((t.hash, story, how, sim, matched, t.body_hash, t.words,
+                         to_blob(t.sig) if t.sig is not None else None, t.first_seen, now))
+        story_of_hash[t.hash] = story
+        sig_of_hash[t.hash] = t.sig
+        if t.body_hash is not None:
+            by_body.setdefault(t.body_hash, (story, t.hash))
         if t.sig is not None:
-            index.add(t.hash, t.sig, t.first_seen)
+            index.add(t.hash, t.sig, t.first_seen, band_of[t.hash])
         linked[t.hash] = (story, how)
         touched.add(story)
+    rows.insert_stories(conn, new_stories)
+    rows.insert_story_texts(conn, new_rows)
     # articles: the story of their current text (those of this crawl, or all)
     if crawl_id is None:
         rows.relink_all(conn)

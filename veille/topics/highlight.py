@@ -22,6 +22,7 @@ Decisions:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -37,6 +38,11 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _terms(terms: Iterable[str]) -> list[Term]:
+    return _parsed_terms(tuple(terms))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_terms(terms: tuple[str, ...]) -> list[Term]:
     out = []
     for t in terms:
         try:
@@ -48,11 +54,16 @@ def _terms(terms: Iterable[str]) -> list[Term]:
     return out
 
 
+# the tokens of one word: a text's words repeat, and so do the words of the texts of one
+# page (the briefing, the search: hundreds of snippets per request)
+_word_tokens = functools.lru_cache(maxsize=65536)(lambda word: tuple(tokens(word)))
+
+
 def _words(text: str) -> list[tuple[str, int, int]]:
     """(normalized token, start, end) for each word of ``text``."""
     out = []
     for m in _WORD.finditer(text):
-        for tok in tokens(m.group()):
+        for tok in _word_tokens(m.group()):
             out.append((tok, m.start(), m.end()))
     return out
 
@@ -65,14 +76,24 @@ def term_spans(text: str, terms: Iterable[str], start: int = 0) -> list[tuple[in
         return []
     words = _words(text[start:])
     toks = [w[0] for w in words]
+    at: dict[str, list[int]] = {}  # token -> where it occurs
+    for i, tok in enumerate(toks):
+        at.setdefault(tok, []).append(i)
     spans = []
     for node in nodes:
         n = len(node.words)
-        for i in range(len(toks) - n + 1):
+        want = list(node.words[:-1] if node.prefix else node.words)
+        if want:  # a phrase or a word: where its first word occurs
+            starts = at.get(want[0], [])
+        else:  # a single prefix: every token that starts with it
+            starts = sorted(i for tok, where in at.items() if tok.startswith(node.words[-1])
+                            for i in where)
+        for i in starts:
             head = toks[i : i + n]
+            if len(head) < n:
+                continue
             fixed = head[:-1] if node.prefix else head
-            want = node.words[:-1] if node.prefix else node.words
-            if fixed != list(want):
+            if fixed != want:
                 continue
             if node.prefix and not head[-1].startswith(node.words[-1]):
                 continue

@@ -8,6 +8,8 @@ Decisions:
 - FTS5 (tables with tokenizer ``unicode61 remove_diacritics 2``): every term is a quoted
   phrase of normalized tokens, prefixes get ``*``; a NOT with nothing positive beside it
   (``NOT a``, ``a OR NOT b``) cannot be expressed (None).
+- A prefilter (:func:`to_fts5_prefilter`) is true of every text the query is true of: the
+  query with its negated parts left out, so that a text it finds is then matched exactly.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-__all__ = ["Term", "Not", "And", "Or", "Node", "render", "to_fts5"]
+__all__ = ["Term", "Not", "And", "Or", "Node", "render", "to_fts5", "to_fts5_prefilter"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,21 @@ def to_fts5(node: Node) -> str | None:
             s += " NOT " + (n if isinstance(c.child, Term) else f"({n})")  # type: ignore[union-attr]
     return s
 
+
+
+def to_fts5_prefilter(node: Node) -> str | None:
+    """FTS5 text true of every text ``node`` is true of (its negated parts dropped), or
+    None when there is none (a query true of texts that have none of its words)."""
+    if isinstance(node, Term):
+        return _fts_term(node)
+    if isinstance(node, Not):
+        return None
+    parts = [(c, to_fts5_prefilter(c)) for c in node.children]
+    if isinstance(node, Or):
+        if any(p is None for _, p in parts):
+            return None
+        return " OR ".join(p if isinstance(c, Term) else f"({p})" for c, p in parts)
+    kept = [(c, p) for c, p in parts if p is not None]
+    if not kept:
+        return None
+    return " AND ".join(p if isinstance(c, Term) else f"({p})" for c, p in kept)

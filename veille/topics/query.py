@@ -14,7 +14,7 @@ from veille.core.errors import QueryError
 from veille.core.sources import validate_name
 
 from .match import Match, TextIndex, evaluate, matched_terms
-from .nodes import Node, Not, Term, render, to_fts5
+from .nodes import Node, Not, Term, render, to_fts5, to_fts5_prefilter
 from .parse import operator_warnings, parse_tree
 
 __all__ = ["Query", "Topic", "parse_query", "validate_topic_name", "explain_error"]
@@ -87,11 +87,20 @@ class Query:
         a NOT with nothing positive beside it (``NOT a``, ``a OR NOT b``), which FTS5 cannot
         express. Every term is a quoted phrase of normalized tokens, prefixes get ``*``.
 
-        Equivalent for ordinary text; the two tokenizers differ on rare characters that
-        NFKD/casefold change but unicode61 does not (``ß`` → ``ss``, ligatures such as
-        ``ﬁ``, superscripts), so confirm FTS5 hits with :meth:`match`.
+        Equivalent on a table that indexes :func:`veille.core.normalize.fold` of the texts
+        (the store's ``contents_fts``). On a table of the raw texts, the two tokenizers
+        differ on characters that the fold changes but unicode61 does not (``ß`` → ``ss``,
+        ligatures such as ``œ`` or ``ﬁ``, ``ı``, invisible characters), so confirm FTS5
+        hits with :meth:`match`.
         """
         return to_fts5(self.root)
+
+    def fts5_prefilter(self) -> str | None:
+        """An FTS5 MATCH expression true of every text this query matches (the query
+        without its negated parts), to find candidates in a store's full-text index
+        (which holds :func:`veille.core.normalize.fold` of the texts) before matching them
+        with :meth:`match`; None when no such expression exists (``NOT a``, ``a OR NOT b``)."""
+        return to_fts5_prefilter(self.root)
 
 
 def parse_query(query: str) -> Query:

@@ -28,6 +28,7 @@ METADATA_PATH = HERE / "metadata.yml"
 DB_NAME = "veille"
 
 # Datasette settings for the store: diffs take a little longer than Datasette's 1 s default.
+# The time limit holds for every page: veille's SQL functions are bounded (plugin.py).
 SETTINGS = {
     "sql_time_limit_ms": 5000,
     "facet_time_limit_ms": 500,
@@ -50,19 +51,23 @@ def load_metadata() -> dict:
 
 
 def make_datasette(db_path, *, settings: dict | None = None, metadata: dict | None = None,
-                   immutable: bool = False):
+                   allow_sql: bool = True, immutable: bool = False):
     """A Datasette serving ``db_path`` read-only as the database ``veille``, with veille's
-    metadata, queries, plugin and dashboard (``immutable``: opened ``?immutable=1``, for a
-    store nothing can write). Raises FileNotFoundError if the file is missing (Datasette
-    would not create it, but the message would be less clear)."""
+    metadata, queries, plugin and dashboard; ``allow_sql=False``: no arbitrary SQL (canned
+    queries and tables only; Datasette's ``allow_sql`` block); ``immutable``: opened
+    ``?immutable=1``, for a store nothing can write. Raises FileNotFoundError if the file is
+    missing (Datasette would not create it, but the message would be less clear)."""
     from datasette.app import Database, Datasette
 
     path = Path(db_path)
     if not path.is_file():
         raise FileNotFoundError(f"no store at {path}")
+    metadata = metadata if metadata is not None else load_metadata()
+    if not allow_sql:
+        metadata = {**metadata, "allow_sql": False}
     ds = Datasette(
         [],
-        metadata=metadata if metadata is not None else load_metadata(),
+        metadata=metadata,
         settings={**SETTINGS, **(settings or {})},
     )
     ds.add_database(Database(ds, path=str(path.resolve()), is_mutable=not immutable), name=DB_NAME)

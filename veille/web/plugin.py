@@ -9,13 +9,24 @@ environment where veille is installed loads it, ``veille serve`` included.
     HTML (``<ins>``/``<del>``, word-level inside a modified paragraph). By default only the
     changed paragraphs, an unchanged run between them shown as ``…``; with ``full`` = 1
     every paragraph of the new version.
+  - ``veille_changes_html(diff)``: the same changed paragraphs from a version's stored
+    ``diff`` (:func:`veille.core.diff.changes_html`): no text is read or compared, so a
+    page of 200 updates costs what reading them costs. NULL for a NULL diff.
   - ``veille_text_html(text)``: a whole text as escaped ``<p>`` paragraphs.
   - ``veille_fts(q)``: a search box string made into an FTS5 MATCH expression, with the
-    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*); a
-    query that does not parse matches nothing and the search page shows the parser's
-    message (:mod:`veille.web.search`), so a search never errors.
+    topic query syntax (:mod:`veille.topics`: words, "phrases", AND/OR/NOT, prefix*),
+    its words folded as the index is (:func:`veille.core.normalize.fold`: a word that
+    matches a topic is found); a query that does not parse matches nothing and the search
+    page shows the parser's message (:mod:`veille.web.search`), so a search never errors.
   - ``veille_snippet(text, q)``: the search's snippet around the query's terms, never the
     text format's line 1 (:func:`veille.web.search.snippet_markers`).
+
+  Every one runs in bounded time (issue 10: one request must not stall Datasette, whose
+  time limit cannot interrupt a Python function): the diff is near-linear with a hard cap
+  (:mod:`veille.core.diff`), inputs longer than :data:`MAX_INPUT` characters are not
+  compared (a note says so), a search string longer than
+  :data:`veille.web.search.MAX_QUERY` characters is refused, a snippet looks at the first
+  :data:`veille.web.search.MAX_SNIPPET_TEXT` characters of a text.
 
 - ``render_cell``:
 
@@ -37,7 +48,8 @@ environment where veille is installed loads it, ``veille serve`` included.
   cells); the briefing ``/veille/briefing`` (:mod:`veille.web.briefing`) and its Atom
   feeds ``/veille/briefing.atom`` (:mod:`veille.web.atom`). ``prepare_jinja2_environment``:
   veille's templates (``templates/``: the briefing page, the article history) before
-  Datasette's. ``menu_links``: the briefing and the main queries in Datasette's menu.
+  Datasette's. ``menu_links``: the briefing and the main queries in Datasette's menu (and
+  the dashboard when arbitrary SQL is allowed: it runs its charts that way).
 - ``register_facet_classes``: a ``month`` facet (``_facet_month=published``, or
   ``{month: published}`` in metadata) grouping ISO dates by ``YYYY-MM``; choosing a month
   filters with ``column__startswith=YYYY-MM``.
@@ -59,8 +71,17 @@ CSS_PATH = Path(__file__).resolve().parent / "static" / "veille.css"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SNIPPET_OPEN, SNIPPET_CLOSE = "\ue000", "\ue001"
 CONTEXT_CHARS = 160  # unchanged lines of a unified diff are cut to this many characters
+MAX_INPUT = 2_000_000  # characters an SQL function takes at most (both texts together)
+MAX_LINES = 2_000  # lines of a unified diff shown in a cell
 
 # ----------------------------------------------------------------------------- SQL functions
+
+
+def _too_long(*values) -> markupsafe.Markup | None:
+    n = sum(len(v) for v in values if isinstance(v, (str, bytes)))
+    if n <= MAX_INPUT:
+        return None
+    return markupsafe.Markup('<p class="gap">… {:,} characters: too long to show here …</p>').format(n)
 
 
 def diff_html(old, new, full=0) -> str | None:
@@ -68,7 +89,9 @@ def diff_html(old, new, full=0) -> str | None:
         return None
     from veille.core.diff import diff_texts
 
-    html_out = diff_texts(old or "", new).html
+    if (note := _too_long(old, new)) is not None:
+        return str(note)
+    html_out = diff_texts(str(old or ""), str(new)).html
     if full or not html_out:
         return html_out
     paras = html_out.split("\n")
@@ -85,12 +108,24 @@ def diff_html(old, new, full=0) -> str | None:
     return "\n".join(out)
 
 
+def changes_html(diff) -> str | None:
+    if diff is None:
+        return None
+    from veille.core.diff import changes_html as html_of
+
+    if (note := _too_long(diff)) is not None:
+        return str(note)
+    return html_of(str(diff))
+
+
 def text_html(text) -> str | None:
     if text is None:
         return None
     from veille.core.diff import units
 
-    return "\n".join(f"<p>{html.escape(u)}</p>" for u in units(text))
+    if (note := _too_long(text)) is not None:
+        return str(note)
+    return "\n".join(f"<p>{html.escape(u)}</p>" for u in units(str(text)))
 
 
 def fts_query(q) -> str:
@@ -104,6 +139,7 @@ def fts_query(q) -> str:
 def prepare_connection(conn):
     conn.create_function("veille_diff_html", 2, diff_html, deterministic=True)
     conn.create_function("veille_diff_html", 3, diff_html, deterministic=True)
+    conn.create_function("veille_changes_html", 1, changes_html, deterministic=True)
     conn.create_function("veille_text_html", 1, text_html, deterministic=True)
     conn.create_function("veille_fts", 1, fts_query, deterministic=True)
     from veille.web.search import snippet_markers
@@ -137,7 +173,9 @@ def _cut(line: str) -> str:
 
 def render_unified(diff: str) -> markupsafe.Markup:
     lines = []
-    for line in diff.split("\n"):
+    all_lines = diff.split("\n", MAX_LINES)
+    more = len(all_lines) > MAX_LINES
+    for line in all_lines[:MAX_LINES]:
         esc = markupsafe.escape
         if line.startswith(("+++", "---")):
             lines.append(f'<span class="vd-file">{esc(line)}</span>')
@@ -149,6 +187,8 @@ def render_unified(diff: str) -> markupsafe.Markup:
             lines.append(f'<del class="vd-del">{esc(line)}</del>')
         else:
             lines.append(f'<span class="vd-ctx">{esc(_cut(line))}</span>')
+    if more:
+        lines.append('<span class="vd-hunk">… (more lines: see the versions row\'s JSON)</span>')
     return markupsafe.Markup('<pre class="veille-diff">{}</pre>'.format("\n".join(lines)))
 
 
@@ -249,21 +289,28 @@ def prepare_jinja2_environment(env):
 
 
 @hookimpl
-def menu_links(datasette):
+def menu_links(datasette, actor):
     from veille.web import DB_NAME
 
     if DB_NAME not in datasette.databases:
         return []
     q = lambda name: datasette.urls.query(DB_NAME, name)  # noqa: E731
-    return [
+    links = [
         {"href": datasette.urls.path(f"/{DB_NAME}/briefing"), "label": "Briefing"},
         {"href": q("latest_flags"), "label": "Latest flags"},
         {"href": q("new_today"), "label": "New today"},
         {"href": q("updated_articles"), "label": "Updated articles"},
         {"href": q("search"), "label": "Search"},
         {"href": q("crawl_health"), "label": "Crawl health"},
-        {"href": datasette.urls.path("/-/dashboards/veille"), "label": "Dashboard"},
     ]
+
+    async def inner():
+        # the dashboard runs its charts as arbitrary SQL: no link when SQL is off
+        if await datasette.permission_allowed(actor, "execute-sql", resource=DB_NAME, default=True):
+            links.append({"href": datasette.urls.path("/-/dashboards/veille"), "label": "Dashboard"})
+        return links
+
+    return inner
 
 
 # ----------------------------------------------------------------------------- month facet

@@ -13,6 +13,11 @@ snippets of the article rather than of its title line.
   the title), terms between U+E000 and U+E001 as FTS5's ``snippet()`` marks them
   (rendered as ``<mark>`` by the plugin's ``render_cell``).
 
+Each runs in bounded time (issue 10, point 2: Datasette's time limit cannot interrupt a
+Python function): a search string longer than :data:`MAX_QUERY` characters is refused
+(matches nothing, the page says why), a snippet is looked for in the first
+:data:`MAX_SNIPPET_TEXT` characters of a text.
+
 Registered as SQL functions ``veille_fts(q)`` and ``veille_snippet(text, q)`` by
 :mod:`veille.web.plugin`; the template reads ``veille_query_problem(q)``.
 """
@@ -24,10 +29,13 @@ import functools
 from veille.topics import QueryError, explain_error, parse_query
 from veille.topics.highlight import snippet
 
-__all__ = ["fts_match", "query_problem", "snippet_markers", "MARK_OPEN", "MARK_CLOSE", "NOTHING"]
+__all__ = ["fts_match", "query_problem", "snippet_markers", "MARK_OPEN", "MARK_CLOSE", "NOTHING",
+           "MAX_QUERY", "MAX_SNIPPET_TEXT"]
 
 MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
 NOTHING = '""'  # an FTS5 expression that matches no row
+MAX_QUERY = 1_000  # characters of a search string
+MAX_SNIPPET_TEXT = 100_000  # characters of a text a snippet is looked for in
 
 
 @functools.lru_cache(maxsize=256)
@@ -41,8 +49,8 @@ def _parse(q: str):
 def fts_match(q) -> str:
     """The FTS5 MATCH expression of ``q``; :data:`NOTHING` for an empty or malformed query,
     or one FTS5 cannot express (``NOT a`` alone)."""
-    q = (q or "").strip()
-    if not q:
+    q = str(q or "").strip()
+    if not q or len(q) > MAX_QUERY:
         return NOTHING
     query, _ = _parse(q)
     return (query.to_fts5() if query is not None else None) or NOTHING
@@ -50,9 +58,11 @@ def fts_match(q) -> str:
 
 def query_problem(q) -> str:
     """Why ``q`` cannot be searched ("" when it can, or is empty)."""
-    q = (q or "").strip()
+    q = str(q or "").strip()
     if not q:
         return ""
+    if len(q) > MAX_QUERY:
+        return f"bad query: {len(q):,} characters, more than the {MAX_QUERY:,} a search takes"
     query, exc = _parse(q)
     if exc is not None:
         return explain_error(exc, q)
@@ -65,6 +75,8 @@ def snippet_markers(text, q) -> str | None:
     """A snippet of ``text`` around the terms of ``q``, terms marked (see the docstring)."""
     if text is None:
         return None
-    query, _ = _parse((q or "").strip())
+    q = str(q or "").strip()
+    query, _ = _parse(q) if len(q) <= MAX_QUERY else (None, None)
     terms = query.positive_terms if query is not None else []
+    text = str(text)[:MAX_SNIPPET_TEXT]
     return "".join(f"{MARK_OPEN}{p}{MARK_CLOSE}" if mark else p for p, mark in snippet(text, terms))

@@ -16,6 +16,18 @@ served empty, a file that is not a veille store (exit 2) before Datasette touche
 store newer than this code or not yet migrated by a writer (exit 1). Listens on 127.0.0.1
 unless ``--host`` says otherwise; the port is bound before anything is announced, so a busy
 port is one line and exit 1, never a "listening at" followed by a failure.
+
+Arbitrary SQL (Datasette's SQL editor and ``?sql=``; the dashboard runs its charts that
+way) is on when the address is this machine's (loopback: the default) and off otherwise:
+whoever can reach the server can then only run the canned queries and browse the tables.
+``--allow-sql`` turns it on for any address, ``--no-sql`` off for any address.
+
+Decisions (issue 10, point 2): on or off, no request can hold the server: Datasette's time
+limit (``sql_time_limit_ms``, 5 s) interrupts SQLite between two steps, and veille's SQL
+functions, which it cannot interrupt, are bounded (:mod:`veille.web.plugin`). Off when
+exposed because SQL also gives whoever sends it the whole store and SQLite's memory for
+the time limit; on locally because the dashboard needs it and the only user is the one
+who started the server.
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import ipaddress
 import socket
 import sys
 
@@ -47,7 +60,27 @@ def parser() -> argparse.ArgumentParser:
                    help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT})")
+    sql = p.add_mutually_exclusive_group()
+    sql.add_argument("--allow-sql", dest="sql", action="store_const", const=True,
+                     help="allow arbitrary SQL (and the dashboard) whatever the address")
+    sql.add_argument("--no-sql", dest="sql", action="store_const", const=False,
+                     help="refuse arbitrary SQL (and the dashboard) whatever the address")
     return p
+
+
+def is_local(host: str) -> bool:
+    """Whether ``host`` is an address of this machine only (loopback)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def sql_allowed(host: str, choice: bool | None) -> bool:
+    """Arbitrary SQL: ``--allow-sql``/``--no-sql`` if given, else on for a loopback address only."""
+    return is_local(host) if choice is None else choice
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"veille serve: Datasette is not installed ({exc}); "
               f"pip install -e '.[datasette]'", file=sys.stderr)
         return 1
-    ds = make_datasette(path, immutable=immutable)
+    allow_sql = sql_allowed(args.host, args.sql)
+    ds = make_datasette(path, allow_sql=allow_sql, immutable=immutable)
 
     async def check():
         await ds.invoke_startup()
@@ -103,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     port = sock.getsockname()[1]
     mode = "read-only, immutable: a read-only folder" if immutable else "read-only"
     print(f"veille serve: {path} ({mode}) at http://{host}:{port}/{DB_NAME}"
-          f"  (the briefing: http://{host}:{port}/{DB_NAME}/briefing)", flush=True)
+          f"  (the briefing: http://{host}:{port}/{DB_NAME}/briefing)"
+          f"{'' if allow_sql else ' (arbitrary SQL off: --allow-sql to turn it on)'}", flush=True)
     config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
