@@ -24,6 +24,10 @@ class ArticleItem(scrapy.Item):
     fetched_at = scrapy.Field()
     etag = scrapy.Field()
     last_modified = scrapy.Field()
+    extractor = scrapy.Field()  # the method and the parsers' version (scrapers.parsers.version)
+    # the page as fetched (storage.archive.Page), for the archive; not stored in SQLite,
+    # absent when the archive is off (VEILLE_ARCHIVE=off)
+    page = scrapy.Field()
 
 
 class SkipItem(scrapy.Item):

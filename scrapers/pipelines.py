@@ -30,6 +30,11 @@ Decisions:
   the store still refuses it, the row stays ``running`` until its lease expires and the
   next run marks it ``killed`` (the pending rows written ahead and the unsaved validators
   still bring everything back).
+- **The archive** (``VEILLE_ARCHIVE``: on by default, ``off``, or a retention in days):
+  before a batch of articles is saved, the pages whose text is new for their article are
+  appended to ``archive/<source>/<day>.warc.gz`` next to the store, and a text that
+  differs only because the parsers changed is not an update
+  (:func:`scrapers.reextract.before_save`; :mod:`storage.archive`).
 - **Liveness.** The crawl's row has a lease (``VEILLE_LEASE_SECONDS``, default 300)
   renewed every fifth of it (a Twisted ``LoopingCall``; not while writes are refused):
   a crawl that died, on whatever host, is known dead once its lease expires
@@ -53,8 +58,10 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from scrapers.items import ArticleItem, DiscoveredItem, GapItem, NotModifiedItem, PageItem, SkipItem
+from scrapers.reextract import before_save
 from scrapers.status import crawl_status
 from storage import Store
+from storage.archive import Archive, ArchivePolicy
 from storage.pending import RetryPolicy
 from storage.reserve import DEFAULT_RESERVE, DiskReserve
 from storage.revisit import RevisitPolicy
@@ -63,6 +70,9 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_FIELDS = tuple(ArticleItem.fields)
 SKIP_FIELDS = tuple(SkipItem.fields)
+# what scrapers.reextract.before_save did, in the crawl's stats
+STATS_OF_SAVE = (("archived", "veille/archive/records"), ("archive_failed", "veille/archive/failed"),
+                 ("recorded", "veille/extractor/versions"), ("unreadable", "veille/extractor/unreadable"))
 END_BACKOFF_CAP = 30.0  # seconds between two tries of a failed crawl's last write, at most
 
 
@@ -96,6 +106,10 @@ class StorePipeline:
         self.retry_at = 0.0
         self.write_error: str | None = None  # set once the crawl gave up writing
         self.beats: task.LoopingCall | None = None
+        self.archive_policy = ArchivePolicy()
+        self.archive: Archive | None = None
+        self.parser = None  # the spider's, to read a previous page again (scrapers.reextract)
+        self.site: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -113,6 +127,7 @@ class StorePipeline:
         )
         o.revisit = RevisitPolicy(**revisit_settings(s))
         o.retry = RetryPolicy(**retry_settings(s))
+        o.archive_policy = ArchivePolicy.from_setting(s.get("VEILLE_ARCHIVE"))
         crawler.signals.connect(o.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         return o
@@ -125,6 +140,16 @@ class StorePipeline:
         self.crawl_id = self.store.start_crawl(self.source, spider=spider.name, args=spider_args(spider),
                                                lease=self.lease)
         self.reserve = DiskReserve(self.store.path, self.source, self.reserve_size)
+        self.parser, self.site = getattr(spider, "parser", None), getattr(spider, "site", None)
+        if self.archive_policy.enabled:
+            self.archive = Archive(self.store.path.parent, self.archive_policy)
+            try:
+                pruned = self.archive.prune()
+            except OSError as exc:
+                logger.error("veille: the archive's old files could not be deleted: %s", exc)
+            else:
+                if pruned:
+                    logger.info("veille: %d archive files past the retention deleted", len(pruned))
         self.beats = task.LoopingCall(self.beat)
         self.beats.start(max(0.2, self.lease / 5), now=False)
         logger.info("veille: crawl %s into %s", self.crawl_id, self.store.path)
@@ -193,6 +218,11 @@ class StorePipeline:
             store.discover(crawl_id, self.discovered, self.source)
             self.discovered = []
         if self.articles:
+            done = before_save(store, self.archive, crawl_id, self.source, self.site, self.parser,
+                               self.articles)
+            for key, stat in STATS_OF_SAVE:
+                if getattr(done, key):
+                    self.stats.inc_value(stat, getattr(done, key))
             outcomes = store.save_batch(crawl_id, self.articles, skip_invalid=True)
             self.articles = []
             for outcome in outcomes:
@@ -290,6 +320,9 @@ class StorePipeline:
         finally:
             self.store.close()
             self.store = None
+            if self.archive is not None:
+                self.archive.close()
+                self.archive = None
             if self.reserve is not None:
                 self.reserve.close()
 

@@ -35,6 +35,10 @@ Decisions:
 - A stored article leaves ``pending`` in the transaction that stores it
   (:func:`storage.pending.stored`). ``date_source`` says where line 1's month comes
   from: ``page`` (the default) or ``first_seen`` (an undated page).
+- A version row records why it exists (``cause``: ``fetch``, or ``extractor`` for the
+  same page read by a newer extractor), what extracted it (``extractor``) and where its
+  page is in the archive (``warc_file``, ``warc_offset``), from the item's keys of those
+  names (:mod:`storage.archive`, :mod:`storage.extractions`).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ from .crawls import check
 from .db import transaction
 from .revisit import RevisitPolicy
 
-__all__ = ["save_batch", "touch_batch", "save_pages", "prepare", "OUTCOMES", "META"]
+__all__ = ["save_batch", "touch_batch", "save_pages", "prepare", "version_change", "OUTCOMES", "META"]
 
 OUTCOMES = ("new", "updated", "unchanged", "duplicate")
 
@@ -81,7 +85,8 @@ _SQL_INSERT_ARTICLE = (
 )
 _SQL_INSERT_VERSION = (
     "INSERT INTO versions (article_id, content_hash, fetched_at, crawl_id, previous_hash,"
-    " added, removed, diff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " added, removed, diff, cause, extractor, warc_file, warc_offset)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SQL_TEXT = "SELECT text FROM contents WHERE hash = ?"
 # A new version: what always moves. The metadata and duplicate_of are set by the two
@@ -126,7 +131,7 @@ def _opt_str(value, field: str, i: int) -> str | None:
     raise InvalidInput(f"item {i}: {field} must be a str or None, got {type(value).__name__}")
 
 
-def _change(old: str, new: str) -> tuple[str | None, str | None, str | None]:
+def version_change(old: str, new: str) -> tuple[str | None, str | None, str | None]:
     """(added, removed, diff) of a new version against the previous one, for the
     ``versions`` row: JSON lists of the paragraphs added and removed, and a unified diff
     without context lines."""
@@ -170,7 +175,7 @@ def _plan(conn: sqlite3.Connection, prepared: list[tuple | None]
     wanted = list({o for o, _ in pairs if o not in texts})
     old_texts = dict(_in(conn, "SELECT hash, text FROM contents WHERE hash IN ({})", wanted))
     old_texts.update(texts)
-    changes = {(o, n): _change(old_texts.get(o) or "", texts[n]) for o, n in set(pairs)}
+    changes = {(o, n): version_change(old_texts.get(o) or "", texts[n]) for o, n in set(pairs)}
     return folded, changes
 
 
@@ -226,7 +231,20 @@ def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
     validators = ("etag" in item, _opt_str(item.get("etag"), "etag", i),
                   _opt_str(item.get("last_modified"), "last_modified", i),
                   "last_modified" in item)
-    return (url, text, h, fetched_at, meta, validators)
+    return (url, text, h, fetched_at, meta, validators, _archived(i, url, item))
+
+
+def _archived(i: int, url: str, item: Mapping) -> tuple:
+    """``(cause, extractor, warc_file, warc_offset)`` of the version an item makes: why,
+    what extracted it, where its page is in the archive (:mod:`storage.archive`)."""
+    cause = item.get("cause") or "fetch"
+    if cause not in ("fetch", "extractor"):
+        raise InvalidInput(f"item {i} ({url}): cause must be 'fetch' or 'extractor'")
+    offset = item.get("warc_offset")
+    if offset is not None and (not isinstance(offset, int) or offset < 0):
+        raise InvalidInput(f"item {i} ({url}): warc_offset must be an int >= 0")
+    return (cause, _opt_str(item.get("extractor"), "extractor", i),
+            _opt_str(item.get("warc_file"), "warc_file", i), offset)
 
 
 # --------------------------------------------------------------------------- writes
@@ -263,7 +281,7 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
             if p is None:
                 outcomes.append("invalid")
                 continue
-            url, text, h, fetched_at, meta, (has_etag, etag, last_modified, has_lm) = p
+            url, text, h, fetched_at, meta, (has_etag, etag, last_modified, has_lm), archived = p
             row = ex(_SQL_ARTICLE_BY_URL, (url,)).fetchone()
             published = meta[4]
             if row is not None:
@@ -287,9 +305,9 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                     change = changes.get((old_hash, h))
                     if change is None:  # another writer changed the article since _plan
                         old_text = ex(_SQL_TEXT, (old_hash,)).fetchone()
-                        change = _change(old_text[0] if old_text else "", text)
+                        change = version_change(old_text[0] if old_text else "", text)
                     ex(_SQL_INSERT_VERSION,
-                       (article_id, h, fetched_at, crawl_id, old_hash, *change))
+                       (article_id, h, fetched_at, crawl_id, old_hash, *change, *archived))
                     ex(_SQL_UPDATE_ARTICLE,
                        (fetched_at, h, etag, last_modified,
                         *schedule(True, published, interval, now_dt), article_id))
@@ -320,7 +338,7 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
                      *schedule(True, published, None, now_dt)),
                 ).lastrowid
                 ex(_SQL_INSERT_VERSION, (article_id, h, fetched_at, crawl_id, None,
-                                         None, None, None))
+                                         None, None, None, *archived))
                 titles[article_id] = (None, (meta[2], meta[3]))
                 if dup is not None:
                     touched_texts.add(h)

@@ -52,7 +52,7 @@ _SQL_FIRST_OF_TEXT = (
 _SQL_CRAWL_VERSIONS = (
     "SELECT v.id, v.article_id, v.content_hash, v.previous_hash, v.added, v.crawl_id, c.rowid"
     " FROM versions v JOIN contents c ON c.hash = v.content_hash"
-    " WHERE v.crawl_id = ? ORDER BY v.id"
+    " WHERE v.crawl_id = ? AND v.cause <> 'extractor' ORDER BY v.id"
 )
 _GAP = 2000  # rowids this close are looked up in one range
 
@@ -79,8 +79,9 @@ def sync_topics(conn: sqlite3.Connection, wanted: Mapping[str, str], now: str) -
 # --------------------------------------------------------------------------- what is matched
 
 def crawl_versions(conn: sqlite3.Connection, crawl_id: int) -> list[tuple]:
-    """The versions crawl ``crawl_id`` stored, in order, with the rowid of their text:
-    ``(version_id, article_id, content_hash, previous_hash, added, crawl_id, text_rowid)``."""
+    """The versions crawl ``crawl_id`` fetched (not those a newer extractor made of a page
+    already seen: ``cause`` 'extractor', never flagged), in order, with the rowid of their
+    text: ``(version_id, article_id, content_hash, previous_hash, added, crawl_id, text_rowid)``."""
     return conn.execute(_SQL_CRAWL_VERSIONS, (crawl_id,)).fetchall()
 
 

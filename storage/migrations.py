@@ -21,6 +21,8 @@ Versions:
 - 4 (issue 9, nothing lost): the ``pending`` table, crawl leases (``heartbeat_at``,
   ``lease_until``, ``process``), gaps and retry counts (created by the schema);
   ``articles.date_source``, ``page`` for every article stored before undated pages were.
+- 5 (issue 15, the archive): ``versions.cause``, ``extractor``, ``warc_file``,
+  ``warc_offset`` (created by the schema; no step: an older version's cause is ``fetch``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ Tables (see the docstring of :mod:`storage.store` for what fills them):
 
 - ``contents``: each distinct text once, keyed by its SHA-256 (``hash``).
 - ``articles``: one row per URL, pointing at its current text (``content_hash``).
-- ``versions``: append-only history: article X had text H from ``fetched_at``, crawl C.
+- ``versions``: append-only history: article X had text H from ``fetched_at``, crawl C;
+  why (``cause``: a fetch, or a newer extractor on the same page), the extractor, and the
+  page in the archive (``warc_file``, ``warc_offset``: :mod:`storage.archive`).
 - ``crawls``: one row per run, with counts, and the lease that says it is alive.
 - ``skips``: URLs skipped or failed, with a short reason code.
 - ``pending``: article URLs a crawl discovered and did not store (yet): retried with a
@@ -46,12 +48,15 @@ from . import fts
 from .db import transaction
 from .migrations import AFTER, MIGRATIONS
 
-__all__ = ["SCHEMA_VERSION", "TABLES", "INDEXES", "SQL_INDEXES", "FTS", "FTS_TOKENIZE",
+__all__ = ["SCHEMA_VERSION", "ARCHIVE_VERSION", "TABLES", "INDEXES", "SQL_INDEXES", "FTS", "FTS_TOKENIZE",
            "ensure_schema", "rebuild_fts", "missing_parts", "check_readable"]
 
-# The newest step of storage.migrations: 4 (issue 9: the pending table, crawl leases, gaps
-# and retry counts, articles.date_source).
-SCHEMA_VERSION = 4
+# Version 5 (issue 15): the archive of fetched pages and the extractor of each version:
+# versions.cause, extractor, warc_file, warc_offset, added in place; nothing to convert
+# (an older version's cause is 'fetch', its extractor and record unknown), so no step in
+# storage.migrations. Earlier steps: see there.
+ARCHIVE_VERSION = 5
+SCHEMA_VERSION = ARCHIVE_VERSION
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
@@ -166,6 +171,16 @@ TABLES: dict[str, dict] = {
             "added": str,  # JSON list of the paragraphs (and title/headline/caption) added
             "removed": str,  # JSON list of those removed
             "diff": str,  # a readable unified diff, one paragraph per line
+            # why this version (issue 15): 'fetch' (a crawl fetched this text) or
+            # 'extractor' (the same page read by a newer extractor: never flagged)
+            "cause": str,
+            # what made the text: the parser's method and the parsers' version
+            # ("generic:og+trafilatura@p1a2b3c4d5e6/traf2.0.0"; NULL: unknown, older store)
+            "extractor": str,
+            # the page it was read from, in the archive (storage.archive): the file under
+            # the store's folder and the offset of its response record (NULL: none)
+            "warc_file": str,
+            "warc_offset": int,
         },
         "pk": "id",
         "fks": [
@@ -174,7 +189,7 @@ TABLES: dict[str, dict] = {
             ("crawl_id", "crawls", "id"),
             ("previous_hash", "contents", "hash"),
         ],
-        "defaults": {},
+        "defaults": {"cause": "fetch"},
     },
     "skips": {
         "columns": {

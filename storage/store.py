@@ -242,7 +242,9 @@ class Store:
         ``last_modified`` (validators of this fetch; a key present with None clears the
         stored one, a key absent keeps it), ``content_hash`` (checked against the text) and
         ``found_as`` (the URL the crawl asked for, when it redirected: it leaves
-        ``pending`` too).
+        ``pending`` too), and for the version row ``cause`` ('fetch', the default, or
+        'extractor'), ``extractor`` (method and parsers version), ``warc_file`` and
+        ``warc_offset`` (its page in the archive, :mod:`storage.archive`).
 
         Outcomes:
 

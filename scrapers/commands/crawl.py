@@ -14,6 +14,8 @@ Decisions:
   where veille's spiders validate, raising
   :class:`~veille.core.errors.SpiderArgumentError`; it does no I/O but read a config file
   given with ``-a config=``), then Scrapy's own ``crawl`` runs as before.
+- ``VEILLE_ARCHIVE`` (setting or environment) is checked there too: a value that is
+  neither on, off nor a number of days would otherwise fail in the pipeline.
 - An unknown spider names the close matches and the project's spiders.
 """
 
@@ -25,6 +27,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from storage.archive import ArchivePolicy
 from veille.core.errors import VeilleError
 
 __all__ = ["Command", "spider_problem"]
@@ -51,6 +54,7 @@ class Command(ScrapyCrawl):
             return
         try:
             loader.load(name)(**opts.spargs)
+            ArchivePolicy.from_setting(self.settings.get("VEILLE_ARCHIVE"))  # on, off or days
         except (VeilleError, TypeError) as exc:  # TypeError: an argument it does not take
             print(f"scrapy crawl {name}: {exc}", file=sys.stderr)
             self.exitcode = 2

@@ -10,14 +10,20 @@ Decisions:
 - A message to the ingest is one compact JSON object: ``type`` (``start``, ``article``,
   ``not_modified``, ``skip``, ``page``, ``discovered``, ``gap``, ``end``), ``run``,
   ``worker``, ``source``, ``spider`` and the type's fields (``item`` for items).
+- An article's page (``item["page"]``, for the archive: :mod:`storage.archive`) travels
+  with it, its body zlib-compressed then base64 (:func:`page_message`): the ingest writes
+  the archive (:func:`page_of_message`).
 """
 
 from __future__ import annotations
 
 import base64
+import zlib
 import json
 
-__all__ = ["dumps", "loads", "encode_message"]
+from storage.archive import Page
+
+__all__ = ["dumps", "loads", "encode_message", "page_message", "page_of_message"]
 
 
 def _enc(o):
@@ -54,3 +60,19 @@ def encode_message(kind: str, run: str, worker: str, source: str | None, spider:
     """A message for ``veille ingest`` (see the module doc)."""
     msg = {"type": kind, "run": run, "worker": worker, "source": source, "spider": spider, **body}
     return json.dumps(msg, ensure_ascii=False, separators=(",", ":"))
+
+
+def page_message(page: Page) -> dict:
+    """An archived page as JSON: the body zlib-compressed, base64."""
+    return {"url": page.url, "status": page.status, "headers": page.headers,
+            "body": base64.b64encode(zlib.compress(page.body, 6)).decode("ascii"),
+            "request_headers": page.request_headers, "fetched_at": page.fetched_at,
+            "method": page.method}
+
+
+def page_of_message(d: dict) -> Page:
+    """The :class:`Page` of :func:`page_message`."""
+    return Page(url=d["url"], status=int(d["status"]), headers=[tuple(h) for h in d.get("headers") or ()],
+                body=zlib.decompress(base64.b64decode(d["body"])),
+                request_headers=[tuple(h) for h in d.get("request_headers") or ()],
+                fetched_at=d.get("fetched_at") or "", method=d.get("method") or "GET")

@@ -27,7 +27,7 @@ from scrapers.pipelines import retry_settings, revisit_settings, spider_args
 from veille.core.clock import utcnow
 
 from .keys import ENV_RUN, check_run_id, items_key, prefix_of, worker_id
-from .messages import encode_message
+from .messages import encode_message, page_message
 
 __all__ = ["RedisItemPipeline"]
 
@@ -74,7 +74,10 @@ class RedisItemPipeline:
     def process_item(self, item, spider=None):
         for cls, kind in ITEM_TYPES:
             if isinstance(item, cls):
-                self._push(kind, item={k: item.get(k) for k in cls.fields})
+                body = {k: item.get(k) for k in cls.fields}
+                if body.get("page") is not None:  # the fetched page, for the ingest's archive
+                    body["page"] = page_message(body["page"])
+                self._push(kind, item=body)
                 self.pushed += 1
                 self.crawler.stats.inc_value(f"veille/redis/pushed/{kind}")
                 break

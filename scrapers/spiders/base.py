@@ -66,13 +66,15 @@ from scrapers.feeds import FeedError, parse_feed
 from scrapers.items import ArticleItem, DiscoveredItem, GapItem, NotModifiedItem, PageItem, SkipItem
 from scrapers.middlewares import BadEncoding, OffsiteRedirect
 from scrapers.parsers.base import looks_truncated
+from scrapers.parsers.version import extractor_of
 from scrapers.status import pending_outcome
 from storage import Store
+from storage.archive import ArchivePolicy, Page
 from veille.core.clock import parse_iso, utcnow
 from veille.core.errors import NoStore, NotAnArticle, SchemaError, SpiderArgumentError
 from veille.core.textformat import FormatError, content_hash
 
-__all__ = ["NewsSpiderBase", "classify_failure", "header_value", "REVISIT", "RETRY"]
+__all__ = ["NewsSpiderBase", "classify_failure", "header_value", "header_list", "REVISIT", "RETRY"]
 
 REVISIT = ("due", "all", "none")
 RETRY = ("due", "all", "none")
@@ -385,6 +387,7 @@ class NewsSpiderBase(scrapy.Spider):
         headers = response.headers
         redirected = response.meta.get("redirect_urls")
         undated = art.extra.get("date_source") == "first_seen"
+        fetched_at = utcnow()
         return [
             ArticleItem(
                 url=response.url,
@@ -402,11 +405,27 @@ class NewsSpiderBase(scrapy.Spider):
                 date_source="first_seen" if undated else "page",
                 text=text,
                 content_hash=content_hash(text),
-                fetched_at=utcnow(),
+                fetched_at=fetched_at,
                 etag=header_value(headers, b"ETag"),
                 last_modified=header_value(headers, b"Last-Modified"),
+                extractor=extractor_of(art.method),
+                page=self.archived_page(response, fetched_at),
             )
         ]
+
+    def archived_page(self, response, fetched_at: str) -> Page | None:
+        """The fetch as the archive keeps it (:mod:`storage.archive`), or None when the
+        archive is off (``VEILLE_ARCHIVE``)."""
+        archiving = getattr(self, "_archiving", None)
+        if archiving is None:
+            archiving = self._archiving = ArchivePolicy.from_setting(
+                self.settings.get("VEILLE_ARCHIVE")).enabled
+        if not archiving:
+            return None
+        request = response.request
+        return Page(url=response.url, status=response.status, headers=header_list(response.headers),
+                    body=response.body, request_headers=header_list(request.headers) if request else [],
+                    fetched_at=fetched_at, method=request.method if request else "GET")
 
     # -- faults -------------------------------------------------------------------------
     def skip(self, url, kind, reason, detail="", http_status=None, request=None) -> SkipItem:
@@ -430,6 +449,11 @@ class NewsSpiderBase(scrapy.Spider):
         else:
             self.logger.info("%s %s: %s %s", kind, url, reason, detail)
         return [self.skip(url, kind, reason, detail, status, request=request)]
+
+
+def header_list(headers) -> list[tuple[str, str]]:
+    """Scrapy's headers as ``(name, value)`` text pairs, a repeated header repeated."""
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k in headers.keys() for v in headers.getlist(k)]
 
 
 def header_value(headers, name: bytes) -> str | None:

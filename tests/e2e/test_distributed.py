@@ -382,3 +382,26 @@ def test_failed_articles_are_pending_and_retried_by_workers_without_a_store(redi
     last = rows(db, "SELECT * FROM crawls ORDER BY id DESC LIMIT 1")[0]
     assert (last["retried"], last["recovered"]) == (5, 5)
     assert "from Redis" in (tmp_path / "pend2.log").read_text()
+
+
+def test_the_ingest_archives_the_pages_workers_send(redis_url, replica, replica_site, tmp_path):
+    """Issue 15: a worker sends each article's page with it (compressed); the ingest writes
+    the archive next to its store, as a local crawl does."""
+    import urllib.request
+
+    from storage.archive import read_page
+
+    ids = f"{replica_site.ids[0]}-{replica_site.ids[0] + 9}"
+    db = tmp_path / "veille.db"
+    w = worker(redis_url, replica.base_url, "warc", ids, tmp_path, "warc", VEILLE_REDIS_PREFIX="warc")
+    assert wait(w, 60, "warc", tmp_path / "warc.log") == 0, (tmp_path / "warc.log").read_text()[-3000:]
+    proc = ingest(redis_url, db, "--drain", "--prefix", "warc")
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    versions = rows(db, "SELECT a.url, v.warc_file, v.warc_offset, v.extractor FROM versions v"
+                        " JOIN articles a ON a.id = v.article_id")
+    assert len(versions) == 10
+    for v in versions:
+        assert v["extractor"].startswith("abamako@") and v["warc_file"].startswith("archive/abamako/")
+        with urllib.request.urlopen(v["url"]) as r:
+            assert read_page(db.parent, v["warc_file"], v["warc_offset"]).body == r.read()

@@ -9,6 +9,7 @@
     veille export --out DIR [--format text|jsonl] [--source NAME] [--config PATH] [--db PATH]
     veille summary [--titles N] [--config PATH] [--db PATH]
     veille extract PAGE.html --url URL [--body-only]   the text a page gives, and the method
+    veille reextract [--source S] [--since DATE] [--dry-run]   today's parsers on the archived pages
     veille ingest [--redis URL] [--drain] ...          store what distributed workers queued
     veille replica generate|serve|edit|add ...         replica sites (tests, the demo)
     veille --version
@@ -317,6 +318,29 @@ def cmd_flags(args) -> int:
     return 0
 
 
+def cmd_reextract(args) -> int:
+    """Today's parsers on the archived pages (:mod:`veille.cli.reextract`)."""
+    from veille.cli.reextract import parse_since_day, run
+
+    prog = "veille reextract"
+    since, error = parse_since_day(args.since)
+    if error:
+        return _fail(prog, error, 2)
+    cfg, code = _load_config(args, prog)
+    if cfg is None:
+        return code
+    store, code = _open_store(args, cfg, prog, readonly=args.dry_run)
+    if store is None:
+        return code
+    try:
+        if args.source is not None and args.source not in store.sources():
+            known = ", ".join(sorted(store.sources())) or "none yet"
+            return _fail(prog, f"no source named {args.source!r} in the store (sources: {known})", 2)
+        return run(store, args.source, since, args.dry_run, args.config)
+    finally:
+        store.close()
+
+
 def cmd_replica(args) -> int:
     """``veille replica ...``: the replica is a test bench that lives in the repository (it
     is not in the wheel): found when veille runs from a checkout (editable install)."""
@@ -448,6 +472,18 @@ def _main(argv: list[str]) -> int:
     _config_arg(p)
     _db_arg(p)
     p.set_defaults(func=cmd_flags)
+
+    p = sub.add_parser("reextract", help="today's parsers on the archived pages: extractor versions",
+                       description="Read the archived page of every current text made by other "
+                       "parsers than today's, and record the texts that change as versions whose "
+                       "cause is 'extractor' (one transaction per batch; never flagged). Running it "
+                       "again records nothing.")
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--since", help="only pages fetched on or after this day (YYYY-MM-DD)")
+    p.add_argument("--dry-run", action="store_true", help="say what would change, record nothing")
+    _config_arg(p)
+    _db_arg(p)
+    p.set_defaults(func=cmd_reextract)
 
     args = parser.parse_args(argv)
     try:

@@ -42,6 +42,7 @@ __all__ = [
     "UnknownSource",
     "RunIdError",
     "SpiderArgumentError",
+    "ArchiveError",
 ]
 
 
@@ -168,3 +169,8 @@ class RunIdError(DistributedError, ValueError):
 class SpiderArgumentError(VeilleError, ValueError):
     """A spider argument (``scrapy crawl NAME -a key=value``) that cannot be used: a bad
     ``base_url``, id range, discovery way or revisit policy, a missing source."""
+
+
+class ArchiveError(VeilleError, ValueError):
+    """The archive of fetched pages (:mod:`storage.archive`): a ``VEILLE_ARCHIVE`` value that
+    means nothing, or an archived record that cannot be read back."""

@@ -35,6 +35,10 @@ drops the committed batch) until the run's row is finished; a restarted ingest r
 back first, so a kill between a run's last batch and its end still finishes the run and
 saves its page validators.
 
+Workers send each article's fetched page with it (compressed); the ingest archives the
+pages whose text is new and compares like with like before calling a change an update
+(``VEILLE_ARCHIVE``, :func:`scrapers.reextract.before_save`), as a local crawl does.
+
 The store is ``--db``, else the config's ``[store] path``, else ``$VEILLE_DB``, else
 ``data/veille.db``; the Redis URL ``--redis``, else ``$VEILLE_REDIS_URL``.
 """
@@ -52,8 +56,11 @@ from dataclasses import dataclass, field
 
 from scrapers.distributed.keys import (DEFAULT_PREFIX, RunKeys, items_key, known_key, pages_key, pending_key,
                                        undated_key)
+from scrapers.distributed.messages import page_of_message
+from scrapers.reextract import before_save, parser_of_source
 from scrapers.status import crawl_status
 from storage import Store, crawls
+from storage.archive import Archive, ArchivePolicy
 from storage.pending import RetryPolicy
 from storage.revisit import RevisitPolicy
 from veille.config import load_config_for
@@ -124,6 +131,10 @@ class Ingest:
         self.stored = 0
         self.last_beat = time.monotonic()
         self._take = server.register_script(_TAKE)
+        # the archive of the pages workers send with their articles (VEILLE_ARCHIVE)
+        policy = ArchivePolicy.from_setting()
+        self.archive = Archive(store.path.parent, policy) if policy.enabled else None
+        self.parsers: dict[str, object] = {}  # source -> its crawls' parser (scrapers.reextract)
 
     # -- popping -------------------------------------------------------------------------
     def pop(self, block: bool) -> list[bytes]:
@@ -233,6 +244,13 @@ class Ingest:
             if run.articles:
                 batch, run.articles = run.articles, []
                 self.stored += len(batch)
+                for item in batch:
+                    if isinstance(item.get("page"), dict):
+                        item["page"] = page_of_message(item["page"])
+                if run.source not in self.parsers:
+                    self.parsers[run.source] = parser_of_source(self.store, run.source)
+                before_save(self.store, self.archive, run.crawl_id, run.source, batch[0].get("site"),
+                            self.parsers[run.source], batch)
                 self.store.save_batch(run.crawl_id, batch, skip_invalid=True)
             if run.not_modified:
                 batch, run.not_modified = run.not_modified, []
@@ -426,6 +444,8 @@ def main(argv=None) -> int:
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+        if ingest.archive is not None:
+            ingest.archive.close()
         store.close()
 
 
