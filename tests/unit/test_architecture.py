@@ -65,3 +65,13 @@ def test_a_long_module_says_why(path):
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     assert "Size:" in doc, (f"{path.relative_to(ROOT)} has {lines} lines: split it by job, or say "
                             f"why it is one module in a 'Size:' paragraph of its docstring")
+
+
+def test_test_files_have_names_of_their_own():
+    """pytest imports test modules by their base name (rootdir-relative packages are not
+    used here): two ``test_x.py`` in different folders stop the whole suite at collection,
+    which a run of one folder does not show."""
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        assert path.name not in seen, f"{path.relative_to(ROOT)} and {seen[path.name].relative_to(ROOT)}"
+        seen[path.name] = path
