@@ -376,7 +376,8 @@ def main(argv: list[str] | None = None, mode: str = "scheduler") -> int:
             return EXIT_USAGE
     overrides = {k: v for k, v in (("revisit", args.revisit), ("retry", args.retry)) if v}
     runner = Runner(config, db_path(args.db, config), as_json=args.json, json_lines=not once,
-                    quiet=getattr(args, "quiet", False), overrides=overrides, progress=args.progress)
+                    quiet=getattr(args, "quiet", False), overrides=overrides, progress=args.progress,
+                    prog=prog)
     try:  # before any lock file is made next to it
         Store(runner.db).close()
     except NotAStore as exc:

@@ -77,8 +77,10 @@ class Runner:
     """Runs crawls and the flag/report step, for ``--once`` and the daemon alike."""
 
     def __init__(self, config: Config, db: Path, as_json: bool = False, json_lines: bool = False,
-                 quiet: bool = False, overrides: dict | None = None, progress: float = PROGRESS_SECONDS):
+                 quiet: bool = False, overrides: dict | None = None, progress: float = PROGRESS_SECONDS,
+                 prog: str = "scheduler.py"):
         self.config = config
+        self.prog = prog  # the program's name in a line on stderr (veille run, veille watch)
         self.db = db
         self.as_json = as_json
         self.json_lines = json_lines
@@ -321,5 +323,5 @@ class Runner:
         self.damage = (f"{detail}; nothing more is written to it: restore a backup, or save what "
                        f"SQLite can still read with: sqlite3 {self.db} .recover")
         self.stopping = True
-        print(f"scheduler.py: {self.damage}", file=sys.stderr, flush=True)
+        print(f"{self.prog}: {self.damage}", file=sys.stderr, flush=True)
         return damage_report(self.damage, crawls)
