@@ -22,7 +22,6 @@ Decisions:
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field

@@ -13,7 +13,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from helpers import ROOT, one, rows, run_crawl

@@ -19,7 +19,7 @@ import pytest
 from helpers import ROOT, one, rows
 from test_datasette import NEW_BODY, TOPICS, Client, build_store
 
-from veille.web import DB_NAME, load_metadata, make_datasette
+from veille.web import DB_NAME, load_metadata
 
 feedparser = pytest.importorskip("feedparser")
 
@@ -46,13 +46,7 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(store):
-    ds = make_datasette(store["db"])
-    c = Client(ds)
-    c.loop.run_until_complete(ds.invoke_startup())
-    yield c
-    for db in ds.databases.values():
-        db.close()
-    c.loop.close()
+    yield from Client.serving(store["db"])
 
 
 def _text(html: str) -> str:

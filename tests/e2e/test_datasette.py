@@ -84,6 +84,20 @@ class Client:
         self.ds = ds
         self.loop = asyncio.new_event_loop()
 
+    @classmethod
+    def serving(cls, db):
+        """A client of veille's Datasette on the store ``db``, started; its databases and
+        loop closed after (a generator, for a fixture to ``yield from``)."""
+        ds = make_datasette(db)
+        c = cls(ds)
+        c.loop.run_until_complete(ds.invoke_startup())
+        try:
+            yield c
+        finally:
+            for database in ds.databases.values():
+                database.close()
+            c.loop.close()
+
     def get(self, path: str, **params):
         if params:
             path += ("&" if "?" in path else "?") + urlencode(params)
@@ -109,13 +123,7 @@ class Client:
 
 @pytest.fixture(scope="module")
 def client(store):
-    ds = make_datasette(store["db"])
-    c = Client(ds)
-    c.loop.run_until_complete(ds.invoke_startup())
-    yield c
-    for db in ds.databases.values():
-        db.close()
-    c.loop.close()
+    yield from Client.serving(store["db"])
 
 
 # --------------------------------------------------------------------------- metadata

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import os
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
