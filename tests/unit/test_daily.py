@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import configparser
 import datetime as dt
+import random
 import re
 import shlex
 import sqlite3
@@ -17,6 +18,7 @@ import sqlite_utils
 from veille.core import clock
 from veille.core.errors import BadArgument, ConfigError
 from veille.topics import QueryError, explain_error, parse_query
+from veille.topics import highlight
 from veille.topics.highlight import snippet, term_spans
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +76,50 @@ def test_snippet_skips_the_title_line_and_marks_terms():
     only_title = snippet(text, ["pourait"])  # in line 1 and the headline only
     assert not "".join(p for p, _ in only_title).startswith(" date")
     assert snippet("", ["x"]) == []
+
+
+def _snippet_of_whole_text(text, terms, width=260):
+    """What :func:`snippet` must give: its window and marks from the spans of the whole text."""
+    lo = highlight.body_start(text)
+    spans = term_spans(text, terms, lo)
+    head_end = text.find("\n", lo)
+    first = ([s for s in spans if head_end < 0 or s[0] > head_end] or spans or [None])[0]
+    left = lo if first is None else highlight._cut_left(text, max(lo, first[0] - width // 3), lo)
+    return highlight._pieces(text, lo, left, highlight._cut_right(text, left + width), spans)
+
+
+def _synthetic_texts():
+    rng = random.Random(14)
+    words = ("la sécurité SECURITE au Sahel l′OTAN et Russie mise à jour le de Wagner "
+             "société économie Bamako n° 3 coopération").split()
+    for n in (5, 60, 120, 400, 2_000):
+        body = "\n\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(5, 40))) + "."
+                           for _ in range(max(1, n // 20)))
+        yield f"2026-11 Le Mali et la Russie - site.com\n\nSécurité : l′OTAN à Bamako\n\n{body}"
+    seed = SEED.read_text(encoding="utf-8")
+    yield seed
+    yield seed.split("\n", 1)[0] + "\n\n" + "Wagner " * 3 + "x" * 900 + " mise à\n\njour OTAN"
+
+
+@pytest.mark.parametrize("terms", [["OTAN"], ["securite"], ["secur*"], ["s*"], ['"mise à jour"'],
+                                   ['"la russie"', "wagner"], ['"à jour OTAN"'], ["mali"],
+                                   ["pourait"], ["absent"], ['"le de"', "bamako"]])
+def test_snippet_is_the_one_of_the_whole_text(terms):
+    for text in _synthetic_texts():
+        assert snippet(text, terms) == _snippet_of_whole_text(text, terms), (terms, text[:80])
+
+
+def test_snippet_reads_the_words_near_its_term_only(monkeypatch):
+    """Issue 14: a search page makes 200 snippets, the briefing 500; splitting every word of
+    each text in Python was ~4 ms a row. Only the chunk of the first occurrence and the
+    window are split into words, however long the text."""
+    split = []
+    words = highlight._words
+    monkeypatch.setattr(highlight, "_words", lambda t: split.append(len(t)) or words(t))
+    text = "2026-11 Titre\n\nTitre\n\nLa sécurité au Sahel.\n\n" + "Un mot de plus. " * 20_000
+    pieces = snippet(text, ["securite"])
+    assert [p for p, mark in pieces if mark] == ["sécurité"]
+    assert sum(split) < 2 * highlight.CHUNK
 
 
 def test_explain_error_is_the_cli_message():

@@ -18,6 +18,15 @@ Decisions:
 - The window is about ``width`` characters around the first occurrence, cut at word
   boundaries, with "…" where text was left out; it prefers an occurrence in the body over
   one in the headline (the headline is shown above the snippet).
+- A snippet's cost does not grow with the text (issue 14: 200 search results and 500
+  briefing items per page, ~4 ms a row when every word of the text was split and folded
+  in Python). The first occurrence is looked for :data:`CHUNK` characters at a time: a
+  chunk is folded in one C-speed call (:func:`veille.core.normalize.fold`) and split into
+  words only if its fold contains the first word of a term (a word's fold is part of the
+  fold of the text around it, so no occurrence is skipped); then only the words of the
+  window (and of a phrase across its edges) are matched. Same pieces as matching the
+  whole text (tests/unit/test_daily.py compares them); 0.1-0.4 ms for a 3.5 KB text
+  instead of 2-4 ms; a term found late or only in the headline costs the fold of the text.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import re
 from collections.abc import Iterable
 
 from veille.core.errors import QueryError
-from veille.core.normalize import tokens
+from veille.core.normalize import fold, tokens
 
 from .nodes import Term
 from .parse import parse_tree
@@ -35,6 +44,8 @@ from .parse import parse_tree
 __all__ = ["term_spans", "snippet", "body_start"]
 
 _WORD = re.compile(r"[^\W_]+")
+_NON_WORD = re.compile(r"[\W_]")
+CHUNK = 400  # characters of a text folded at a time while looking for a term
 
 
 def _terms(terms: Iterable[str]) -> list[Term]:
@@ -68,13 +79,10 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def term_spans(text: str, terms: Iterable[str], start: int = 0) -> list[tuple[int, int]]:
-    """Character spans of ``text`` (from ``start``) where one of ``terms`` (as written in a
-    query: ``Mali``, ``"mali et la russie"``, ``secur*``) occurs, sorted, not overlapping."""
-    nodes = _terms(terms)
-    if not nodes:
-        return []
-    words = _words(text[start:])
+def _spans(text: str, nodes: list[Term], start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of ``nodes`` in ``text[start:end]`` (both at word boundaries), sorted,
+    overlapping ones merged."""
+    words = _words(text[start:end])
     toks = [w[0] for w in words]
     at: dict[str, list[int]] = {}  # token -> where it occurs
     for i, tok in enumerate(toks):
@@ -106,6 +114,62 @@ def term_spans(text: str, terms: Iterable[str], start: int = 0) -> list[tuple[in
         else:
             merged.append((a, b))
     return merged
+
+
+def term_spans(text: str, terms: Iterable[str], start: int = 0) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (from ``start``) where one of ``terms`` (as written in a
+    query: ``Mali``, ``"mali et la russie"``, ``secur*``) occurs, sorted, not overlapping."""
+    nodes = _terms(terms)
+    return _spans(text, nodes, start, len(text)) if nodes else []
+
+
+def _word_end(text: str, i: int, more: int) -> int:
+    """The end of the word at or after ``i`` and of ``more`` words after it (a word
+    boundary: where a phrase that starts before ``i`` ends at the latest)."""
+    end = i
+    for k, m in enumerate(_WORD.finditer(text, i)):
+        end = m.end()
+        if k >= more:
+            break
+    return end
+
+
+def _word_start(text: str, i: int, more: int, lo: int) -> int:
+    """The start of the word at ``i`` and of ``more`` words before it, not before ``lo``."""
+    p = i
+    while p > lo and text[p - 1].isalnum():  # what _WORD matches: letters and digits
+        p -= 1
+    for _ in range(more):
+        while p > lo and not text[p - 1].isalnum():
+            p -= 1
+        while p > lo and text[p - 1].isalnum():
+            p -= 1
+    return p
+
+
+def _first_span(text: str, nodes: list[Term], a: int, b: int) -> tuple[int, int] | None:
+    """The first span of ``nodes`` that starts in ``text[a:b]`` (``a`` at a word boundary).
+
+    The text is read in chunks of :data:`CHUNK` characters; a chunk is split into words
+    only if its fold (one C-speed call) contains the first word of a term: a word's fold
+    is a part of the fold of the chunk around it, so no occurrence is skipped, and the
+    cost is the fold of the text up to the first occurrence plus the words of one chunk."""
+    needles = {node.words[0] for node in nodes}
+    longest = max(len(node.words) for node in nodes)
+    i = a
+    while i < b:
+        j = b
+        if i + CHUNK < b:
+            m = _NON_WORD.search(text, i + CHUNK, b)
+            j = m.start() if m else b
+        chunk = fold(text[i:j])
+        if any(w in chunk for w in needles):
+            spans = _spans(text, nodes, i, _word_end(text, j, longest - 1) if longest > 1 else j)
+            for s in spans:
+                if s[0] < j:
+                    return s
+        i = j
+    return None
 
 
 def body_start(text: str) -> int:
@@ -140,15 +204,29 @@ def snippet(text: str, terms: Iterable[str], width: int = 260) -> list[tuple[str
     if not text:
         return []
     lo = body_start(text)
-    spans = term_spans(text, terms, lo)
+    nodes = [n for n in _terms(terms) if n.words]
     head_end = text.find("\n", lo)
-    in_body = [s for s in spans if head_end < 0 or s[0] > head_end]
-    first = (in_body or spans or [(lo, lo)])[0]
-    if spans:
+    first = None
+    if nodes:  # the first occurrence in the body, else in the headline (line 2)
+        first = _first_span(text, nodes, lo if head_end < 0 else head_end, len(text))
+        if first is None and head_end >= 0:
+            first = _first_span(text, nodes, lo, head_end)
+    if first is not None:
         left = _cut_left(text, max(lo, first[0] - width // 3), lo)
     else:
         left = lo
     right = _cut_right(text, left + width)
+    spans = []
+    if first is not None:  # the terms in the window: its words, and a phrase's across its edges
+        longest = max(len(n.words) for n in nodes)
+        spans = _spans(text, nodes, _word_start(text, left, longest - 1, lo),
+                       _word_end(text, right, longest - 1))
+    return _pieces(text, lo, left, right, spans)
+
+
+def _pieces(text: str, lo: int, left: int, right: int,
+            spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text[left:right]`` as :func:`snippet` pieces, ``spans`` marked where they fall in it."""
     pieces: list[tuple[str, bool]] = []
     if left > lo:
         pieces.append(("… ", False))
