@@ -91,7 +91,7 @@ def _snippet_of_whole_text(text, terms, width=260):
 def _synthetic_texts():
     rng = random.Random(14)
     words = ("la sécurité SECURITE au Sahel l′OTAN et Russie mise à jour le de Wagner "
-             "société économie Bamako n° 3 coopération").split()
+             "société économie Bamako n° 3 coopération cœur… Straße").split()
     for n in (5, 60, 120, 400, 2_000):
         body = "\n\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(5, 40))) + "."
                            for _ in range(max(1, n // 20)))

@@ -10,12 +10,14 @@ not find what the topics matched.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storage import Store
-from veille.core.normalize import INVISIBLE, fold, tokens
+from veille.core.normalize import INVISIBLE, fold, fold_aligned, tokens
 from veille.core.textformat import TextParts, clean, content_hash, write
 from veille.topics import parse_query
 from veille.web.plugin import fts_query
@@ -53,6 +55,33 @@ def test_fold_and_tokens():
     assert all(c.isascii() or c.isalnum() for c in folded), folded
     assert folded.split() == [w for w in folded.split()]  # no invisible left
     assert tokens(folded) == tokens("« Sécurité » — l’œil… ½ x² Ελληνικά\u200e日本")
+
+
+def _aligned_tokens_are_the_tokens(text):
+    aligned = fold_aligned(text)
+    if aligned is None:
+        return
+    assert len(aligned) == len(text)
+    words = list(re.finditer(r"\w+", aligned))
+    assert [m.group() for m in words] == tokens(text)
+    assert all(tokens(text[m.start():m.end()]) == [m.group()] for m in words)  # same offsets
+
+
+def test_fold_aligned_keeps_the_offsets_of_the_tokens():
+    news = "« Sécurité » — l’OTAN… à Bamako, 2 000 € ; n° 3 : l'été_2026 ″ x"
+    assert fold_aligned(news) is not None  # news text takes the fast path of the snippets
+    _aligned_tokens_are_the_tokens(news)
+    for c in [chr(i) for i in range(0x3000)] + ["…", "″", "’"]:
+        _aligned_tokens_are_the_tokens(c)
+        _aligned_tokens_are_the_tokens(f"ab{c}cd {c}")
+    for text in ("manœuvre", "Straße", "ex æquo", "sécu\u00adrité", "Diyarbakır"):
+        assert fold_aligned(text) is None or fold_aligned(text) == fold(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=40))
+def test_fold_aligned_gives_the_tokens_of_any_text(text):
+    _aligned_tokens_are_the_tokens(text)
 
 
 def test_the_text_format_drops_invisible_characters():

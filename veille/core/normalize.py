@@ -28,6 +28,12 @@ Decisions:
 - Speed: ASCII text takes a fast path (``lower``); Latin accents are stripped with one
   regex; the few other non-ASCII characters of a text go through a cached per-character
   mapping (``bench/topics_speed.py``).
+- :func:`fold_aligned` folds a text character by character (ASCII, Latin-1 letters with
+  accents, the common quotes and dashes: most news text; ``…`` becomes one space, not
+  three), so its words are the text's tokens at the text's own offsets: the snippets
+  (:mod:`veille.topics.highlight`) find terms with one regex over it instead of folding
+  each word (issue 14). None for any other text (``œ``, ``ß``, soft hyphens, other
+  scripts): the caller folds word by word.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["fold", "tokens", "normalize", "INVISIBLE", "LIGATURES"]
+__all__ = ["fold", "fold_aligned", "tokens", "normalize", "INVISIBLE", "LIGATURES"]
 
 # Invisible characters that a page may put inside a word (soft hyphenation, zero-width
 # breaks, joiners, BOMs): dropped from stored texts and when words are compared.
@@ -119,6 +125,35 @@ def fold(text: str) -> str:
     if any(c in s for c in _BAIL):
         return _fold_slow(text)
     return raw.translate(_LATIN1, _DELETE).decode("latin-1")
+
+
+# fold_aligned: a character folded to several separators (… ″) is one space; one folded to
+# several letters or to nothing (œ ß æ, invisible characters) has no aligned fold
+_PRE_ONE = [(c, r if len(r) == 1 else " ") for c, r in _PRE
+            if len(r) == 1 or (r and not any(ch.isalnum() for ch in r))]
+_PRE_OTHER = tuple(c for c, _ in _PRE if c not in dict(_PRE_ONE))
+
+
+def fold_aligned(text: str) -> str | None:
+    """``text`` folded character by character, so that its words (runs of letters and
+    digits) are :func:`tokens` of ``text`` at the same offsets; None if a character of
+    ``text`` folds to several letters or to nothing (see the module docstring)."""
+    if text.isascii():
+        s = text.lower()
+        return s.replace("_", " ") if "_" in s else s
+    if any(c in text for c in _PRE_OTHER):
+        return None
+    s = text
+    for c, r in _PRE_ONE:
+        if c in s:
+            s = s.replace(c, r)
+    try:
+        raw = s.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    if any(c in s for c in _BAIL) or len(raw.translate(None, _DELETE)) != len(raw):
+        return None
+    return raw.translate(_LATIN1).decode("latin-1")
 
 
 def normalize(text: str) -> str:

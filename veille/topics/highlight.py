@@ -36,7 +36,7 @@ import re
 from collections.abc import Iterable
 
 from veille.core.errors import QueryError
-from veille.core.normalize import fold, tokens
+from veille.core.normalize import fold, fold_aligned, tokens
 
 from .nodes import Term
 from .parse import parse_tree
@@ -79,10 +79,27 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _pattern(node: Term) -> re.Pattern:
+    """Where ``node`` occurs in a folded text: its words as whole tokens, one after the
+    other with only non-word characters between them (a prefix: a token that starts
+    with it); every start, overlapping ones too (a lookahead)."""
+    parts = [re.escape(w) for w in node.words]
+    if node.prefix:
+        parts[-1] += r"\w*"
+    return re.compile(r"(?<!\w)(?=(" + r"\W+".join(parts) + r"(?!\w)))")
+
+
 def _spans(text: str, nodes: list[Term], start: int, end: int) -> list[tuple[int, int]]:
     """The spans of ``nodes`` in ``text[start:end]`` (both at word boundaries), sorted,
     overlapping ones merged."""
-    words = _words(text[start:end])
+    part = text[start:end]
+    folded = fold_aligned(part)
+    if folded is not None:  # the same offsets in the fold: one regex per term, no words
+        spans = sorted((start + m.start(1), start + m.end(1))
+                       for node in nodes for m in _pattern(node).finditer(folded))
+        return _merged(spans)
+    words = _words(part)
     toks = [w[0] for w in words]
     at: dict[str, list[int]] = {}  # token -> where it occurs
     for i, tok in enumerate(toks):
@@ -106,7 +123,10 @@ def _spans(text: str, nodes: list[Term], start: int, end: int) -> list[tuple[int
             if node.prefix and not head[-1].startswith(node.words[-1]):
                 continue
             spans.append((start + words[i][1], start + words[i + n - 1][2]))
-    spans.sort()
+    return _merged(sorted(spans))
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
