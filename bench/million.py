@@ -3,6 +3,7 @@
     .venv/bin/python bench/million.py [--versions 1000000] [--per-article 4] [--crawl-size 10000]
                                       [--batch 250] [--text-kb 3] [--db PATH] [--keep]
                                       [--no-flags] [--repeat 5] [--json PATH]
+                                      [--checkpoints 100000,300000]
 
 What it does:
 
@@ -27,6 +28,12 @@ What it does:
    own connection (plugin SQL functions included): first run (cold) and the median of
    ``--repeat`` runs. For each, ``EXPLAIN QUERY PLAN`` lines that scan a whole big table
    without an index are printed, so a missing index shows.
+
+4. Does 3. (and the briefing pages of ``bench/briefing_speed.py``) also at ``--checkpoints``
+   during the build (default: 100k and 300k of 1M; a quarter and a half of a smaller
+   ``--versions``), after the crawl that reaches each, and prints each query's median at
+   every size in one table at the end, so a page whose cost grows with the store shows
+   (issue 14). The time spent there is left out of the ingest rates.
 
 Results also go to ``--json`` (default ``bench/out/million.json``). The database is deleted
 at the end unless ``--keep``.
@@ -193,6 +200,9 @@ def build(args) -> dict:
           f"-> {db}", flush=True)
     crawl_no = 0
     exhausted = False
+    pending = sorted(c for c in args.checkpoint_list if c < total)
+    at_checkpoints: dict[int, dict] = {}
+    t_checkpoints = 0.0
     while not exhausted:
         g0 = time.perf_counter()
         items = []
@@ -229,14 +239,22 @@ def build(args) -> dict:
             for k in range(0, len(items), args.batch):
                 alone.save(items[k:k + args.batch])
         done += len(items)
-        el = time.perf_counter() - t0
+        if pending and done >= pending[0]:  # the pages at this size (not ingest time)
+            while pending and done >= pending[0]:
+                pending.pop(0)
+            c0 = time.perf_counter()
+            print(f"\nquery latency at {done:,} versions (median of {args.repeat}):", flush=True)
+            at_checkpoints[done] = time_queries(db, args.repeat, args.time_limit)
+            print(flush=True)
+            t_checkpoints += time.perf_counter() - c0
+        el = time.perf_counter() - t0 - t_checkpoints
         rate = done / el
         print(f"  crawl {crawl_no:4d}: {done:>10,} / {total:,} versions  {rate:7.0f}/s overall"
               f"  save {done / t_save:7.0f}/s  with flags {done / (t_save + t_flag):7.0f}/s"
               + (f"  SQLite alone {alone.rate():7.0f}/s" if alone is not None else "")
               + f"  flags {n_flags:,}  ETA {(total - done) / rate / 60:5.1f} min",
               flush=True)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0 - t_checkpoints
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     baseline = {}
@@ -248,7 +266,7 @@ def build(args) -> dict:
             "flag_s": round(t_flag, 1), "generate_s": round(t_gen, 1),
             "rate_overall": round(done / elapsed, 1), "rate_save": round(done / t_save, 1),
             "rate_save_and_flag": round(done / (t_save + t_flag), 1),
-            "sqlite_alone": baseline}
+            "sqlite_alone": baseline, "checkpoints": at_checkpoints}
 
 
 # ------------------------------------------------------------------------------ size
@@ -376,8 +394,38 @@ def time_queries(db: Path, repeat: int, time_limit_s: float) -> dict:
             if scans:
                 print(f"      full scans: {'; '.join(scans)}", flush=True)
 
+        from bench.briefing_speed import PAGES
+
+        for page in PAGES:  # the briefing and its feed: pages, not SQL
+            times, status = [], None
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                r = await ds.client.get(page)
+                times.append(time.perf_counter() - t0)
+                status = r.status_code
+            out[page] = {"first_ms": round(times[0] * 1000, 1),
+                         "median_ms": round(statistics.median(times) * 1000, 1),
+                         "rows": None, "error": None if status == 200 else f"HTTP {status}",
+                         "full_scans": [], "indexes": []}
+            print(f"  {page[:70]:<70} first {times[0] * 1000:8.1f} ms  median "
+                  f"{statistics.median(times) * 1000:8.1f} ms  HTTP {status}", flush=True)
+
     asyncio.run(run())
     return out
+
+
+def growth(at_sizes: dict[int, dict]) -> None:
+    """Each query's median at every size measured, one line each (issue 14: which page's
+    cost grows with the store)."""
+    sizes = sorted(at_sizes)
+    labels = [k for k in at_sizes[sizes[-1]]]
+    print("\nmedian ms by store size (versions): " + "  ".join(f"{n:>9,}" for n in sizes))
+    for label in labels:
+        cells = []
+        for n in sizes:
+            q = at_sizes[n].get(label) or {}
+            cells.append(f"{q['median_ms']:9.1f}" if q.get("median_ms") is not None else f"{'-':>9}")
+        print(f"  {label[:70]:<70} " + "  ".join(cells))
 
 
 def _fill(sql: str, case: dict) -> dict:
@@ -408,9 +456,19 @@ def main(argv=None) -> int:
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds per query at most")
     p.add_argument("--queries-only", action="store_true",
                    help="do not build: time the queries on the existing --db (kept with --keep)")
+    p.add_argument("--checkpoints", default=None,
+                   help="also time the queries when the build reaches these numbers of versions,"
+                        " comma-separated (default: 100000,300000 for 1M; else a quarter and a half)")
     args = p.parse_args(argv)
     if args.versions < args.per_article:
         p.error("--versions must be at least --per-article")
+    if args.checkpoints is None:
+        args.checkpoints = ("100000,300000" if args.versions >= 1_000_000 else
+                            f"{args.versions // 4},{args.versions // 2}")
+    try:
+        args.checkpoint_list = [int(x) for x in args.checkpoints.split(",") if x.strip()]
+    except ValueError:
+        p.error("--checkpoints: numbers of versions, comma-separated")
 
     result = {"args": vars(args)}
     if args.queries_only:
@@ -450,6 +508,10 @@ def main(argv=None) -> int:
     print("\nquery latency (through Datasette's connection; first run, then median of"
           f" {args.repeat}):", flush=True)
     result["queries"] = time_queries(db, args.repeat, args.time_limit)
+    at_sizes = {int(k): v for k, v in (b.get("checkpoints") or {}).items()}
+    at_sizes[s["versions"]] = result["queries"]
+    if len(at_sizes) > 1:
+        growth(at_sizes)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     print(f"\nresults in {args.json}")
