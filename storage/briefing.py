@@ -14,14 +14,18 @@ Decisions:
   lists of paragraphs; nothing is diffed again when the page is read.
 - ``backfill`` flags (``veille topics backfill``) are left out unless asked for: they are
   old articles flagged for a new topic, not news.
-- Newest first; ``limit`` bounds the rows (the page says when it was reached).
+- Newest first; ``limit`` bounds the rows (the page says when it was reached). ``before``
+  (a flag id) reads the next page: the flags after that one in this order, by the
+  ``created_at`` index, so a page costs its rows whatever its position (no OFFSET).
+- :func:`topic_queries` lists the topics that only have flags by skipping through the
+  ``(topic, ...)`` index, one step per topic, not by reading every flag (issue 14).
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["BRIEFING_COLUMNS", "flagged_since", "topic_queries", "count_since"]
+__all__ = ["BRIEFING_COLUMNS", "flagged_since", "topic_queries", "count_since", "has_flags_since"]
 
 BRIEFING_COLUMNS = ("flag_id", "topic", "kind", "in_change", "terms", "created_at", "article_id",
                     "content_hash", "duplicate_of_flag", "backfill", "title", "source", "published",
@@ -43,6 +47,23 @@ LIMIT ?
 """
 
 
+# every distinct flags.topic, one index seek each (a skip scan: SQLite reads every row for
+# a DISTINCT)
+_TOPICS_SQL = """
+WITH RECURSIVE flagged(topic) AS (
+  SELECT (SELECT min(topic) FROM flags)
+  UNION ALL
+  SELECT (SELECT min(f.topic) FROM flags f WHERE f.topic > flagged.topic) FROM flagged
+  WHERE flagged.topic IS NOT NULL
+)
+SELECT name, query FROM topics
+UNION
+SELECT topic, NULL FROM flagged
+WHERE topic IS NOT NULL AND topic NOT IN (SELECT name FROM topics)
+ORDER BY 1
+"""
+
+
 def _filters(until: str | None, topic: str | None, backfill: bool) -> tuple[str, list]:
     where, params = "", []
     if until is not None:
@@ -57,12 +78,19 @@ def _filters(until: str | None, topic: str | None, backfill: bool) -> tuple[str,
 
 
 def flagged_since(conn: sqlite3.Connection, since: str, *, until: str | None = None,
-                  topic: str | None = None, backfill: bool = False, limit: int = 500
-                  ) -> list[dict]:
+                  topic: str | None = None, backfill: bool = False, limit: int = 500,
+                  before: int | None = None) -> list[dict]:
     """The flags created at or after ``since`` (and before ``until``), of ``topic`` or all,
     newest first, as dicts of :data:`BRIEFING_COLUMNS` (``text``: the flagged text;
-    ``added``/``removed``: the JSON of its version, NULL for a first version)."""
+    ``added``/``removed``: the JSON of its version, NULL for a first version); with
+    ``before`` (a flag id), only those that come after it in this order."""
     where, params = _filters(until, topic, backfill)
+    if before is not None:
+        row = conn.execute("SELECT created_at FROM flags WHERE id = ?", (int(before),)).fetchone()
+        if row is None or row[0] is None:
+            return []
+        where += " AND f.created_at <= ? AND (f.created_at < ? OR f.id < ?)"
+        params += [row[0], row[0], int(before)]
     cur = conn.execute(_SQL.format(where=where), (since, *params, int(limit)))
     return [dict(zip(BRIEFING_COLUMNS, r)) for r in cur]
 
@@ -75,12 +103,19 @@ def count_since(conn: sqlite3.Connection, since: str, *, until: str | None = Non
                         (since, *params)).fetchone()[0]
 
 
+def has_flags_since(conn: sqlite3.Connection, since: str, topic: str, *, until: str | None = None,
+                    backfill: bool = False) -> bool:
+    """Whether :func:`flagged_since` would give ``topic`` any flag (the ``(topic,
+    created_at)`` index: one seek)."""
+    where, params = _filters(until, topic, backfill)
+    return conn.execute(f"SELECT 1 FROM flags f WHERE f.created_at >= ? {where} LIMIT 1",
+                        (since, *params)).fetchone() is not None
+
+
 def topic_queries(conn: sqlite3.Connection) -> dict[str, str | None]:
     """Every topic the store knows, name -> query: the ``topics`` table (mirrored from the
     config), and the topics that only have flags (removed from the config: query None)."""
     out: dict[str, str | None] = {}
-    for name, query in conn.execute(
-            "SELECT name, query FROM topics UNION SELECT DISTINCT topic, NULL FROM flags"
-            " WHERE topic NOT IN (SELECT name FROM topics) ORDER BY 1"):
+    for name, query in conn.execute(_TOPICS_SQL):
         out[name] = query
     return out

@@ -9,6 +9,7 @@ would (its flags must stay out of "new").
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -120,6 +121,44 @@ def test_briefing_counts_match_the_store(client, store):
         upd = one(db, "SELECT count(*) FROM flags WHERE topic = ? AND kind = 'updated' AND backfill = 0"
                   " AND duplicate_of_flag IS NULL", (t.name,))
         assert f'{t.name} <span class="vb-counts">{new} new, {upd} updated</span>' in page
+
+
+def _items_by_topic(page: str) -> list[tuple[str, str]]:
+    """(topic, article id) of each item of a briefing page."""
+    out = []
+    for topic, section in re.findall(r'<section class="vb-topic" id="topic-([^"]+)">(.*?)</section>',
+                                     page, re.S):
+        out += [(topic, aid) for aid in re.findall(r"article_history\?id=(\d+)\">full history", section)]
+    return out
+
+
+def test_briefing_pages_show_every_flag_once(client, store, monkeypatch):
+    """Issue 14: a page shows PAGE_SIZE flags (its cost does not grow with the period);
+    "older flags" leads through all of them, each once, newest first."""
+    from veille.web import briefing
+
+    whole = client.html(f"/{DB_NAME}/briefing", since="7d")
+    assert "older flags" not in whole and "newest flags" not in whole
+    monkeypatch.setattr(briefing, "PAGE_SIZE", 3)
+    n = one(store["db"], "SELECT count(*) FROM flags WHERE backfill = 0")
+    assert n > 6
+    seen, pages, path = [], [], f"/{DB_NAME}/briefing?since=7d"
+    while path:
+        page = client.html(path)
+        pages.append(page)
+        seen += _items_by_topic(page)
+        older = re.search(r'<a class="vb-older" href="([^"]+)"', page)
+        path = html.unescape(older.group(1)) if older else None
+        assert len(pages) <= n
+    assert sorted(seen) == sorted(_items_by_topic(whole))
+    assert len(pages) == -(-n // 3)  # copies count in a page's flags, not in its items
+    assert f"{n} flags, the latest 3 shown" in _text(pages[0])
+    assert f"{n} flags, 3 older ones shown" in _text(pages[1]) and "newest flags" in pages[1]
+    # a topic on later pages only is not "nothing new" (page 1 here: mali and securite)
+    assert {t for t, _ in _items_by_topic(pages[0])} < {t.name for t in TOPICS}
+    assert re.findall(r"Nothing new in the last 7 days on: ([^.]*)\.", _text(pages[0])) == [BACKFILLED]
+    bad = client.html(f"/{DB_NAME}/briefing", since="7d", before="x")
+    assert "bad before &#39;x&#39;" in bad and _items_by_topic(bad)[:3] == _items_by_topic(pages[0])
 
 
 def test_briefing_since_last_visit_and_bad_input(client, store):

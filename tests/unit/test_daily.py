@@ -314,3 +314,20 @@ def test_docs_systemd_unit_is_valid():
     assert svc["ExecReload"].endswith("kill -HUP $MAINPID")
     assert int(svc["TimeoutStopSec"]) > STOP_GRACE + KILL_GRACE
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_topic_queries_lists_topics_that_only_have_flags():
+    """The topics of the briefing: the configured ones, and those only flags still name
+    (found by skipping through the topic index, issue 14), NULL left out."""
+    from storage import briefing
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript("CREATE TABLE topics (name TEXT PRIMARY KEY, query TEXT);"
+                       "CREATE TABLE flags (id INTEGER PRIMARY KEY, topic TEXT);"
+                       "CREATE INDEX idx_flags_topic ON flags (topic);")
+    conn.executemany("INSERT INTO topics VALUES (?, ?)", [("mali", "Mali"), ("otan", "OTAN")])
+    conn.executemany("INSERT INTO flags (topic) VALUES (?)",
+                     [("otan",), ("zz-removed",), (None,), ("a-removed",), ("otan",), ("zz-removed",)])
+    assert briefing.topic_queries(conn) == {"a-removed": None, "mali": "Mali", "otan": "OTAN",
+                                            "zz-removed": None}
+    assert list(briefing.topic_queries(conn)) == ["a-removed", "mali", "otan", "zz-removed"]

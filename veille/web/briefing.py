@@ -26,6 +26,12 @@ Decisions:
 - Copies (a flag that repeats one raised for the same story from another URL or source,
   ``flags.duplicate_of_flag``) are listed under their first flag ("also at"), not as items.
 - Backfill flags are left out unless ``backfill=1`` (old articles flagged for a new topic).
+- A page shows :data:`PAGE_SIZE` (100) flags, newest first; "older flags" opens the next
+  100 (``before``: the last flag id shown, read by the ``created_at`` index, so every page
+  costs the same; "since my last visit" is passed on as the time it stood for). Issue 14:
+  500 items a page took 1-4 s to build and render (~1 MB of HTML), whatever the machine;
+  the feeds keep :data:`LIMIT` (500) entries. "Nothing new on" names only the topics with
+  no flag in the whole period (one index seek each), not those on other pages.
 """
 
 from __future__ import annotations
@@ -41,11 +47,13 @@ from veille.core import clock
 from veille.core.errors import BadArgument
 from veille.topics.highlight import snippet
 
-__all__ = ["briefing", "build_items", "readable_url", "page", "SINCE_CHOICES", "VISIT_GAP", "LIMIT"]
+__all__ = ["briefing", "build_items", "readable_url", "page", "SINCE_CHOICES", "VISIT_GAP", "LIMIT",
+           "PAGE_SIZE"]
 
 VISIT_COOKIE = "veille_visit"
 VISIT_GAP = dt.timedelta(minutes=30)
-LIMIT = 500
+LIMIT = 500  # items of a feed
+PAGE_SIZE = 100  # items of one page of the briefing; "older flags" opens the next
 SINCE_CHOICES = (
     ("last-visit", "since my last visit"),
     ("24h", "in the last 24 hours"),
@@ -135,21 +143,30 @@ def build_items(flag_rows: list[dict], history_url) -> list[dict]:
 
 
 def briefing(conn, *, since: dt.datetime, topic: str | None = None, backfill: bool = False,
-             history_url=lambda aid: f"/veille/article_history?id={aid}", limit: int = LIMIT) -> dict:
+             history_url=lambda aid: f"/veille/article_history?id={aid}", limit: int = LIMIT,
+             before: int | None = None) -> dict:
     """The briefing's data (for the page and the feeds), read on ``conn``: ``groups`` (one
     per topic with items: ``topic``, ``query``, ``items``, ``new``, ``updated``), ``quiet``
     (the topics with nothing), ``topics`` (every known topic: name -> query), ``count``,
-    ``total`` (without the limit), ``since`` (UTC ISO)."""
+    ``total`` (without the limit), ``since`` (UTC ISO), ``older`` (the flag id to give as
+    ``before`` for the next ``limit`` flags, None when there are no more). ``before``: only
+    the flags after that one, newest first (:func:`storage.briefing.flagged_since`)."""
     topics = rows.topic_queries(conn)
     since_iso = clock.iso(since)
-    flag_rows = rows.flagged_since(conn, since_iso, topic=topic, backfill=backfill, limit=limit)
-    total = (len(flag_rows) if len(flag_rows) < limit else
+    flag_rows = rows.flagged_since(conn, since_iso, topic=topic, backfill=backfill,
+                                   limit=limit + 1, before=before)
+    more = len(flag_rows) > limit
+    flag_rows = flag_rows[:limit]
+    total = (len(flag_rows) if not more and before is None else
              rows.count_since(conn, since_iso, topic=topic, backfill=backfill))
     items = build_items(flag_rows, history_url)
     groups: dict[str, list[dict]] = {}
     for item in items:
         groups.setdefault(item["topic"], []).append(item)
     wanted = [topic] if topic else list(topics)
+    if more or before is not None:  # a topic missing from this page may have flags on another
+        wanted = [n for n in wanted if n not in groups and not rows.has_flags_since(
+            conn, since_iso, n, backfill=backfill)]
     out = []
     for name in sorted(groups):
         its = groups[name]
@@ -158,7 +175,8 @@ def briefing(conn, *, since: dt.datetime, topic: str | None = None, backfill: bo
                     "new": sum(1 for i in its if i["kind"] == "new"),
                     "updated": sum(1 for i in its if i["kind"] != "new")})
     return {"groups": out, "quiet": [n for n in wanted if n not in groups], "topics": topics,
-            "count": len(flag_rows), "total": total, "since": since_iso}
+            "count": len(flag_rows), "total": total, "since": since_iso,
+            "older": flag_rows[-1]["flag_id"] if more else None}
 
 
 # ----------------------------------------------------------------------------- the page
@@ -209,12 +227,25 @@ async def page(request, datasette):
     if topic is not None and topic not in topics:
         errors.append(f"no topic named {topic!r} (topics: {', '.join(topics) or 'none yet'})")
         topic = None
+    before = None
+    if (args.get("before") or "").strip():
+        if args["before"].strip().isdigit():
+            before = int(args["before"].strip())
+        else:
+            errors.append(f"bad before {args['before']!r}: a flag id (the link \"older flags\""
+                          " gives it); showing the newest flags")
 
     def history_url(aid):
         return "{}?id={}".format(datasette.urls.query(DB_NAME, "article_history"), aid)
 
     data = await db.execute_fn(lambda conn: briefing(
-        conn, since=since, topic=topic, backfill=backfill, history_url=history_url))
+        conn, since=since, topic=topic, backfill=backfill, history_url=history_url,
+        limit=PAGE_SIZE, before=before))
+    # the pages of the same period: "since my last visit" as the time it stands for
+    here = {k: v for k, v in (("topic", topic),
+                              ("since", clock.iso(since) if key == "last-visit" else key),
+                              ("backfill", "1" if backfill else None)) if v}
+    path = datasette.urls.path(f"/{DB_NAME}/briefing")
     feed_args = {k: v for k, v in (("topic", topic), ("backfill", "1" if backfill else None)) if v}
     feed = datasette.urls.path(f"/{DB_NAME}/briefing.atom")
     context = {
@@ -230,7 +261,11 @@ async def page(request, datasette):
         "feed_url": feed + ("?" + urlencode(feed_args) if feed_args else ""),
         "feed_all_url": feed,
         "database": DB_NAME,
-        "limit": LIMIT,
+        "limit": PAGE_SIZE,
+        "before": before,
+        "older_url": (path + "?" + urlencode({**here, "before": data["older"]})
+                      if data["older"] is not None else None),
+        "newest_url": path + "?" + urlencode(here) if before is not None else None,
     }
     html = await datasette.render_template("briefing.html", context, request=request,
                                            view_name="briefing")
