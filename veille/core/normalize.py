@@ -107,24 +107,31 @@ for _b in range(256):
 _LATIN1, _DELETE, _BAIL = bytes(_LATIN1), bytes(_DELETE), tuple(_BAIL)
 
 
-def fold(text: str) -> str:
-    """``text`` as words are compared (see the module docstring): casefolded, accents,
-    ligatures and invisible characters folded, every non-ASCII character that is not a
-    letter or digit (and ``_``) made a space. Not split: :func:`tokens` splits it."""
+def _fold_fast(text: str, pre, keep_length: bool) -> str | None:
+    """The fast path of :func:`fold` (``pre``: the replacements made first), None where it
+    does not apply (or, with ``keep_length``, where a character would be dropped)."""
     if text.isascii():
         s = text.lower()
         return s.replace("_", " ") if "_" in s else s
     s = text
-    for c, r in _PRE:
+    for c, r in pre:
         if c in s:
             s = s.replace(c, r)
     try:
         raw = s.encode("latin-1")
     except UnicodeEncodeError:  # other scripts, marks: the general path
-        return _fold_slow(text)
-    if any(c in s for c in _BAIL):
-        return _fold_slow(text)
+        return None
+    if any(c in s for c in _BAIL) or keep_length and len(raw.translate(None, _DELETE)) != len(raw):
+        return None
     return raw.translate(_LATIN1, _DELETE).decode("latin-1")
+
+
+def fold(text: str) -> str:
+    """``text`` as words are compared (see the module docstring): casefolded, accents,
+    ligatures and invisible characters folded, every non-ASCII character that is not a
+    letter or digit (and ``_``) made a space. Not split: :func:`tokens` splits it."""
+    out = _fold_fast(text, _PRE, False)
+    return _fold_slow(text) if out is None else out
 
 
 # fold_aligned: a character folded to several separators (… ″) is one space; one folded to
@@ -138,22 +145,9 @@ def fold_aligned(text: str) -> str | None:
     """``text`` folded character by character, so that its words (runs of letters and
     digits) are :func:`tokens` of ``text`` at the same offsets; None if a character of
     ``text`` folds to several letters or to nothing (see the module docstring)."""
-    if text.isascii():
-        s = text.lower()
-        return s.replace("_", " ") if "_" in s else s
     if any(c in text for c in _PRE_OTHER):
         return None
-    s = text
-    for c, r in _PRE_ONE:
-        if c in s:
-            s = s.replace(c, r)
-    try:
-        raw = s.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
-    if any(c in s for c in _BAIL) or len(raw.translate(None, _DELETE)) != len(raw):
-        return None
-    return raw.translate(_LATIN1).decode("latin-1")
+    return _fold_fast(text, _PRE_ONE, True)
 
 
 def normalize(text: str) -> str:
