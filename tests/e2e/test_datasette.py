@@ -328,6 +328,36 @@ def test_every_canned_query_runs(client, store):
         assert client.get(f"/{DB_NAME}/{name}").status_code == 200
 
 
+BIG_TABLES = {"articles", "versions", "contents", "flags", "story_texts", "skips", "pages"}
+
+
+def test_no_canned_query_scans_a_big_table(store):
+    """Issue 14: no page whose cost grows with the whole store. No canned query's plan reads
+    a whole table that grows with the store (a correlated one would read it once per row:
+    same_story's "same headline" URLs scanned every article for each group, the expression
+    index went unused because ``key`` has a text affinity)."""
+    from veille.web import plugin
+
+    queries = load_metadata()["databases"][DB_NAME]["queries"]
+    conn = sqlite3.connect(f"file:{store['db']}?mode=ro", uri=True)
+    plugin.prepare_connection(conn)
+    try:
+        for name, q in queries.items():
+            sql = q["sql"]
+            aliases: dict[str, set] = {}  # an alias may name several tables in one query
+            for table, alias in re.findall(r"(?:from|join)\s+(\w+)\s+(?:as\s+)?(\w+)", sql, re.I):
+                aliases.setdefault(alias, set()).add(table)
+            params = {p: "" for p in re.findall(r"(?<!:):([a-zA-Z_]\w*)", sql)}
+            plan = [detail for *_, detail in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+            subqueries = {d.split()[-1] for d in plan if d.startswith(("CO-ROUTINE ", "MATERIALIZE "))}
+            for detail in plan:
+                m = re.fullmatch(r"SCAN (\w+)", detail)
+                if m and m.group(1) not in subqueries:
+                    assert not aliases.get(m.group(1), {m.group(1)}) <= BIG_TABLES, (name, detail)
+    finally:
+        conn.close()
+
+
 # --------------------------------------------------------------------------- tables, plugin
 
 
