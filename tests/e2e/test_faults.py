@@ -329,4 +329,10 @@ def test_million_benchmark_runs_small(tmp_path):
     errors = {k: v["error"] for k, v in result["queries"].items() if v.get("error")}
     assert errors == {}
     assert any(k.startswith("search") for k in result["queries"])
+    assert "/veille/briefing?since=7d" in result["queries"]  # the briefing pages too
+    # the same queries at a quarter and a half of the store (issue 14: growth shows)
+    at = result["build"]["checkpoints"]
+    names = lambda qs: {k.split(" {")[0] for k in qs}  # noqa: E731 - ids change with the size
+    assert sorted(at, key=int) == ["500", "1000"] and names(at["500"]) == names(result["queries"])
+    assert "median ms by store size" in proc.stdout
     assert not (tmp_path / "m.db").exists()  # removed without --keep
