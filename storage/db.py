@@ -26,10 +26,12 @@ Decisions:
 - A new store has pages of :data:`PAGE_SIZE` (32 KB), not SQLite's 4 KB (issue 14, bytes
   per version): a text of 2-4 KB, the common size, took a 4 KB page of its own (two do not
   fit) or a leaf cell plus a whole overflow page, ~1 KB lost per text; 32 KB pages hold
-  about seven. Measured with ``bench/million.py`` (40,000 versions): 8.6 KB a version with
-  4 KB pages, 7.8 KB with 32 KB (1.9x the text), the ingest rate unchanged. A store made
-  before keeps its page size (changing it takes a ``VACUUM`` of the whole file); the WAL
-  is checkpointed at the same size in bytes whatever the page size.
+  about seven. Measured with ``bench/million.py --versions 40000`` (two runs each): 8.6 KB
+  a version with 4 KB pages (2.11x the text), 7.9 KB with 32 KB (1.92x), ``contents``
+  5.1 -> 4.6 KB and ``versions`` 1.5 -> 1.2 KB a version; ingest with flags and stories
+  at 0.34-0.37 of SQLite alone before, 0.41 after (not slower: larger pages split less).
+  A store made before keeps its page size (changing it takes a ``VACUUM`` of the whole
+  file); the WAL is checkpointed at the same size in bytes whatever the page size.
 - Read-only connections are ``file:...?mode=ro`` URIs: no file, folder, schema or row is
   ever created, and what a crawl writing the store at the same time has committed (its
   WAL) is visible. A missing file is :class:`~veille.core.errors.NoStore`.
