@@ -90,8 +90,8 @@ def units(text: str, *, with_date: bool = False) -> list[str]:
     return _units_of(p, with_date)
 
 
-def _pair_units(old: str, new: str) -> tuple[list[str], list[str]]:
-    p_old, p_new = _parts(old), _parts(new)
+def _pair_units(old: str, new: str, parts: tuple | None = None) -> tuple[list[str], list[str]]:
+    p_old, p_new = parts if parts is not None else (_parts(old), _parts(new))
     if p_old is not None and p_new is not None:
         dated = p_old.date != p_new.date
         return _units_of(p_old, dated), _units_of(p_new, dated)
@@ -356,10 +356,14 @@ def too_big(text: str | None) -> bool:
     return text is not None and len(text) > MAX_CHARS
 
 
-def diff_texts(old: str, new: str, *, context: int = 3, html: bool = True) -> TextDiff:
+def diff_texts(old: str, new: str, *, context: int = 3, html: bool = True,
+               parts: tuple[textformat.TextParts | None, textformat.TextParts | None] | None = None
+               ) -> TextDiff:
     """Compare two versions of an article text (see the module docstring). ``context``:
-    unchanged units around each hunk of ``unified``; ``html=False`` skips the HTML."""
-    a, b = _pair_units(old, new)
+    unchanged units around each hunk of ``unified``; ``html=False`` skips the HTML.
+    ``parts``: what :func:`veille.core.textformat.read` made of ``old`` and ``new``
+    (None for a text it refused), when the caller has them: not read again."""
+    a, b = _pair_units(old, new, parts)
     d = TextDiff(a, b)
     if a == b:
         return d
@@ -377,10 +381,11 @@ def diff_texts(old: str, new: str, *, context: int = 3, html: bool = True) -> Te
     return d
 
 
-def change(old: str, new: str) -> tuple[list[str], list[str], str, bool]:
+def change(old: str, new: str, *, parts: tuple | None = None
+           ) -> tuple[list[str], list[str], str, bool]:
     """What the store keeps of a new version: ``(added, removed, unified diff without
-    context, coarse)``, without the HTML."""
-    d = diff_texts(old, new, context=0, html=False)
+    context, coarse)``, without the HTML (``parts``: as for :func:`diff_texts`)."""
+    d = diff_texts(old, new, context=0, html=False, parts=parts)
     return d.added, d.removed, d.unified, d.coarse
 
 

@@ -77,6 +77,7 @@ THRESHOLD = 0.8
 WINDOW_DAYS = 30
 WINDOW_TEXTS = 50_000
 _BATCH = 500  # texts hashed together (memory: ~40 bytes per byte of text)
+RETIRED = 20_000  # signatures kept in memory after they leave the window (~0.4 KB each)
 
 
 # --------------------------------------------------------------------------- signatures
@@ -143,6 +144,9 @@ class _Index:
         self.order: deque[tuple[str, str]] = deque()  # (first_seen, hash), oldest first
         self.high = 0  # highest story_texts rowid loaded
         self.loaded = False
+        # signatures trimmed out of the window, the newest RETIRED: the "version" rule
+        # compares a new version with the text it replaced, often one that just left
+        self.retired: dict[str, np.ndarray] = {}
 
     def add_many(self, items: list[tuple[str, np.ndarray, str | None]]) -> None:
         items = [it for it in items if it[0] not in self.sigs]
@@ -159,8 +163,17 @@ class _Index:
     def trim(self, cutoff: str, max_texts: int) -> None:
         while self.order and (len(self.order) > max_texts or self.order[0][0] < cutoff):
             _, h = self.order.popleft()
-            if self.sigs.pop(h, None) is not None:
+            sig = self.sigs.pop(h, None)
+            if sig is not None:
                 self.lsh.remove(h)
+                self.retired[h] = sig
+                if len(self.retired) > RETIRED:
+                    del self.retired[next(iter(self.retired))]
+
+    def known(self, h: str) -> np.ndarray | None:
+        """The signature this index holds or retired for a text, or None."""
+        sig = self.sigs.get(h)
+        return sig if sig is not None else self.retired.get(h)
 
     def sync(self, conn, cutoff: str, max_texts: int) -> None:
         """Load what the database has and this index has not (all of the window the
@@ -272,6 +285,11 @@ def _assign(conn, texts: list[_Text], index: _Index, crawl_id: int | None) -> di
     prev_sigs = {p: sig for p, (_, blob) in prev_links.items() if (sig := from_blob(blob)) is not None}
     missing = {p for t in texts if t.sig is not None for p in previous.get(t.hash, ())
                if p in prev_links and p not in prev_sigs}
+    for p in list(missing):
+        sig = index.known(p)
+        if sig is not None:
+            prev_sigs[p] = sig
+            missing.discard(p)
     if missing:
         prev_sigs.update(_signatures_of(rows.texts_of(conn, missing)))
     bands = index.lsh.band_keys([t.sig for t in texts if t.sig is not None])
