@@ -124,7 +124,10 @@ def signatures(bodies: list[str]) -> tuple[list[np.ndarray | None], list[int]]:
         return sigs, words
     pw, ipw = _pow_tables(len(data) + 1)
     with np.errstate(over="ignore"):
-        prefix = np.concatenate(([_U64(0)], np.cumsum(data.astype(_U64) * pw[: len(data)], dtype=_U64)))
+        prefix = np.empty(len(data) + 1, dtype=_U64)  # in place: these arrays are 8x the text
+        prefix[0] = 0
+        np.multiply(data, pw[: len(data)], out=prefix[1:], dtype=_U64)
+        np.cumsum(prefix[1:], out=prefix[1:])
         wh = _mix((prefix[w_end] - prefix[w_start]) * ipw[w_start] ^ (w_end - w_start).astype(_U64))
         m = len(wh) - SHINGLE + 1
         acc = np.zeros(m, dtype=_U64)
