@@ -25,6 +25,9 @@ Decisions:
   full-text index (:mod:`storage.fts`) and computes the diffs. The transaction only
   writes, checking that what was planned still holds (another writer may have come in
   between: then that item's diff or fold is computed in the transaction, bounded as well).
+- Each text is read (:func:`veille.core.textformat.read`) once per batch: the parts
+  :func:`prepare` validated go to the diff with those of the old texts (issue 14: the
+  diff read both texts again).
 - Per batch, not per item: the full-text rows of texts and of titles (one ``executemany``
   each; a trigger would cost ten times as much per row), the crawl's counts,
   the extraction methods, the ``same_story`` groups touched (:mod:`storage.groups`).

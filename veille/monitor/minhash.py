@@ -20,7 +20,8 @@ Decisions (issue 14: linking a text cost ~1 ms, most of ingest):
 - **Vectorized over a batch**: the folded bodies of a batch are concatenated into one byte
   array; word boundaries, word hashes (a polynomial hash from prefix sums, exact modulo
   2^64), shingle hashes and the per-bin minima (``np.minimum.at``) are numpy operations
-  over the whole batch. No Python loop runs per word or per shingle.
+  over the whole batch. No Python loop runs per word or per shingle. The byte-level
+  arrays (8 bytes a byte of text) are the cost: the prefix sums are made in place.
 - **16 bits per position** (b-bit MinHash: the low bits of each minimum): two different minima collide with probability
   2^-16, a bias far below the estimator's own variance (1/128); a signature is 256 bytes
   instead of 512. Signatures of the previous scheme (512 bytes) are recognised by their
