@@ -25,6 +25,9 @@ Decisions:
   full-text index (:mod:`storage.fts`) and computes the diffs. The transaction only
   writes, checking that what was planned still holds (another writer may have come in
   between: then that item's diff or fold is computed in the transaction, bounded as well).
+- Each text is read (:func:`veille.core.textformat.read`) once per batch: the parts
+  :func:`prepare` validated go to the diff with those of the old texts (issue 14: the
+  diff read both texts again).
 - Per batch, not per item: the full-text rows of texts and of titles (one ``executemany``
   each; a trigger would cost ten times as much per row), the crawl's counts,
   the extraction methods, the ``same_story`` groups touched (:mod:`storage.groups`).
@@ -131,12 +134,14 @@ def _opt_str(value, field: str, i: int) -> str | None:
     raise InvalidInput(f"item {i}: {field} must be a str or None, got {type(value).__name__}")
 
 
-def version_change(old: str, new: str) -> tuple[str | None, str | None, str | None]:
+def version_change(old: str, new: str, parts: tuple | None = None
+                   ) -> tuple[str | None, str | None, str | None]:
     """(added, removed, diff) of a new version against the previous one, for the
     ``versions`` row: JSON lists of the paragraphs added and removed, and a unified diff
-    without context lines."""
+    without context lines. ``parts``: the two texts read already (see
+    :func:`veille.core.diff.diff_texts`)."""
     try:
-        added, removed, unified, _coarse = diff_change(old, new)
+        added, removed, unified, _coarse = diff_change(old, new, parts=parts)
     except Exception:  # a diff must never cost a version
         return None, None, None
     return (json.dumps(added, ensure_ascii=False), json.dumps(removed, ensure_ascii=False),
@@ -175,8 +180,19 @@ def _plan(conn: sqlite3.Connection, prepared: list[tuple | None]
     wanted = list({o for o, _ in pairs if o not in texts})
     old_texts = dict(_in(conn, "SELECT hash, text FROM contents WHERE hash IN ({})", wanted))
     old_texts.update(texts)
-    changes = {(o, n): version_change(old_texts.get(o) or "", texts[n]) for o, n in set(pairs)}
+    parts = {p[2]: p[7] for p in items}  # read once, by prepare
+    for o in wanted:
+        parts[o] = _read(old_texts.get(o) or "")
+    changes = {(o, n): version_change(old_texts.get(o) or "", texts[n], (parts[o], parts[n]))
+               for o, n in set(pairs)}
     return folded, changes
+
+
+def _read(text: str) -> textformat.TextParts | None:
+    try:
+        return textformat.read(text)
+    except ValueError:  # FormatError: the diff splits it on blank lines
+        return None
 
 
 # --------------------------------------------------------------------------- validation
@@ -211,7 +227,7 @@ def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
     if not isinstance(text, str) or not text:
         raise InvalidInput(f"item {i} ({url}): empty or missing text")
     try:
-        textformat.read(text)
+        parts = textformat.read(text)
     except ValueError as e:  # FormatError
         raise InvalidInput(f"item {i} ({url}): text not in the article format: {e}") from e
     h = textformat.content_hash(text)
@@ -231,7 +247,7 @@ def _prepare_one(i: int, item: Mapping, now: str) -> tuple:
     validators = ("etag" in item, _opt_str(item.get("etag"), "etag", i),
                   _opt_str(item.get("last_modified"), "last_modified", i),
                   "last_modified" in item)
-    return (url, text, h, fetched_at, meta, validators, _archived(i, url, item))
+    return (url, text, h, fetched_at, meta, validators, _archived(i, url, item), parts)
 
 
 def _archived(i: int, url: str, item: Mapping) -> tuple:
@@ -281,7 +297,7 @@ def save_batch(conn: sqlite3.Connection, crawl_id: int, items: list[Mapping],
             if p is None:
                 outcomes.append("invalid")
                 continue
-            url, text, h, fetched_at, meta, (has_etag, etag, last_modified, has_lm), archived = p
+            url, text, h, fetched_at, meta, (has_etag, etag, last_modified, has_lm), archived, _ = p
             row = ex(_SQL_ARTICLE_BY_URL, (url,)).fetchone()
             published = meta[4]
             if row is not None:

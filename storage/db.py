@@ -23,6 +23,15 @@ Decisions:
   faster batches) and truncated back to 64 MB at most after a checkpoint. Writers keep a
   64 MB page cache (SQLite's default is 2 MB): the indexes of a store of a million versions
   are hundreds of MB, and each batch touches pages all over them (``bench/million.py``).
+- A new store has pages of :data:`PAGE_SIZE` (32 KB), not SQLite's 4 KB (issue 14, bytes
+  per version): a text of 2-4 KB, the common size, took a 4 KB page of its own (two do not
+  fit) or a leaf cell plus a whole overflow page, ~1 KB lost per text; 32 KB pages hold
+  about seven. Measured with ``bench/million.py --versions 40000`` (two runs each): 8.6 KB
+  a version with 4 KB pages (2.11x the text), 7.9 KB with 32 KB (1.92x), ``contents``
+  5.1 -> 4.6 KB and ``versions`` 1.5 -> 1.2 KB a version; ingest with flags and stories
+  at 0.34-0.37 of SQLite alone before, 0.41 after (not slower: larger pages split less).
+  A store made before keeps its page size (changing it takes a ``VACUUM`` of the whole
+  file); the WAL is checkpointed at the same size in bytes whatever the page size.
 - Read-only connections are ``file:...?mode=ro`` URIs: no file, folder, schema or row is
   ever created, and what a crawl writing the store at the same time has committed (its
   WAL) is visible. A missing file is :class:`~veille.core.errors.NoStore`.
@@ -63,6 +72,8 @@ __all__ = ["connect", "connect_readonly", "open_readonly", "check_store", "is_da
 
 MEMORY = ":memory:"
 CACHE_KB = 65536  # the page cache of a read-write connection
+PAGE_SIZE = 32768  # of a new store (an existing one keeps its own)
+WAL_CHECKPOINT_BYTES = 16 * 1024 * 1024  # the WAL is copied into the file past this size
 
 # The tables and columns every veille store has had since its first version (a subset of
 # storage.schema.TABLES; tests/unit/test_store.py checks it): what tells a veille store
@@ -146,11 +157,15 @@ def connect(path: str | os.PathLike, *, create: bool = True, timeout: float = 30
         except BaseException:
             conn.close()
             raise
+    # only a file with nothing in it yet takes it (before WAL, which writes the header)
+    conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+    if not memory:
         conn.execute("PRAGMA journal_mode=wal")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-    conn.execute("PRAGMA wal_autocheckpoint=4000")
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute(f"PRAGMA wal_autocheckpoint={max(100, WAL_CHECKPOINT_BYTES // page)}")
     conn.execute("PRAGMA journal_size_limit=67108864")
     conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")
     return conn

@@ -173,3 +173,94 @@ def test_property_added_removed_are_the_multiset_difference(p, q):
     assert Counter(d.removed) == Counter(p) - Counter(q)
     assert d.is_empty == (p == q)
     assert "<i>" not in d.html
+
+
+# --------------------------------------------------------------------------- fast paths
+
+def _edit_shapes(seed_: int, n: int = 400):
+    """(old, new) texts: the edits newsrooms make (a paragraph added, removed, changed,
+    moved or repeated, the headline or title changed, a line added at the end, several at
+    once), on paragraphs drawn from a small vocabulary so that repeats happen."""
+    import random
+
+    rng = random.Random(seed_)
+    vocab = [f"Paragraphe {k} sur le sujet." for k in range(12)]
+    for _ in range(n):
+        paras = [rng.choice(vocab) for _ in range(rng.randint(0, 9))]
+        old = list(paras)
+        headline = "Titre"
+        for _ in range(rng.randint(1, 3)):
+            kind = rng.choice(("add", "remove", "change", "move", "repeat", "headline", "end",
+                               "replace_all"))
+            if kind == "add":
+                paras.insert(rng.randint(0, len(paras)), rng.choice(vocab + ["Nouveau."]))
+            elif kind == "remove" and paras:
+                del paras[rng.randrange(len(paras))]
+            elif kind == "change" and paras:
+                k = rng.randrange(len(paras))
+                paras[k] += " Une phrase de plus."
+            elif kind == "move" and len(paras) > 1:
+                paras.insert(rng.randrange(len(paras)), paras.pop(rng.randrange(len(paras))))
+            elif kind == "repeat" and paras:
+                paras.insert(rng.randint(0, len(paras)), rng.choice(paras))
+            elif kind == "headline":
+                headline += " modifié"
+            elif kind == "end":
+                paras.append(f"Mise à jour {rng.randint(0, 3)}.")
+            elif kind == "replace_all":
+                paras = [rng.choice(vocab) for _ in range(rng.randint(0, 9))]
+        yield art(*old), art(*paras, headline=headline)
+
+
+def test_the_fast_alignment_gives_what_difflib_gives(monkeypatch):
+    """A gap with one run in common is aligned without difflib: same opcodes, same diff,
+    on every edit shape and on random lists with repeats."""
+    import random
+
+    from veille.core import diff
+
+    def both(fn):
+        monkeypatch.setattr(diff, "FAST", False)
+        slow = fn()
+        monkeypatch.setattr(diff, "FAST", True)
+        return slow, fn()
+
+    shortcuts = 0
+    real = diff._one_run
+
+    def counted(*args):
+        nonlocal shortcuts
+        out = real(*args)
+        shortcuts += out is not None
+        return out
+
+    monkeypatch.setattr(diff, "_one_run", counted)
+    for old, new in _edit_shapes(1):
+        slow, fast = both(lambda: diff_texts(old, new))
+        assert (fast.added, fast.removed, fast.unified, fast.html) == \
+            (slow.added, slow.removed, slow.unified, slow.html)
+    rng = random.Random(2)
+    for _ in range(3000):
+        a = [rng.randrange(6) for _ in range(rng.randint(0, 12))]
+        b = [rng.randrange(6) for _ in range(rng.randint(0, 12))]
+        if rng.random() < 0.5:  # b: a with a few items added or removed at the ends or inside
+            b = list(a)
+            for _ in range(rng.randint(1, 3)):
+                k = rng.randint(0, len(b))
+                b[k:k + rng.randint(0, 2)] = [rng.randrange(9) for _ in range(rng.randint(0, 2))]
+        slow, fast = both(lambda: diff.opcodes(a, b))
+        assert fast == slow, (a, b)
+    assert shortcuts > 300  # the fast path did run
+
+
+def test_parts_read_by_the_caller_give_the_same_change():
+    from veille.core.diff import change
+
+    for old, new in list(_edit_shapes(3, 100)) + [("pas au format\n\nx", art("a")),
+                                                 (art("a"), "plus au format")]:
+        def parts(t):
+            try:
+                return read(t)
+            except ValueError:
+                return None
+        assert change(old, new, parts=(parts(old), parts(new))) == change(old, new)

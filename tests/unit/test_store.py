@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -95,6 +96,19 @@ def test_indexes(store):
 def test_wal_on(store):
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.journal_mode == "wal"
+
+
+def test_a_new_store_has_large_pages_an_old_one_keeps_its_own(tmp_path):
+    """Issue 14 (bytes per version): 4 KB pages lost ~1 KB per 2-4 KB text."""
+    from storage.db import PAGE_SIZE
+
+    Store(tmp_path / "new.db").close()
+    assert sqlite3.connect(tmp_path / "new.db").execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE
+    old = tmp_path / "old.db"  # made by main at 683caaa, 4 KB pages
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "store_v2.db", old)
+    with Store(old) as store:
+        assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 4096
 
 
 def test_ensure_schema_idempotent_and_adds_missing_column(tmp_path):

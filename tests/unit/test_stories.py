@@ -239,3 +239,35 @@ def test_backfill_of_an_old_store_links_every_text(store):
     assert sorted(how for _, how in linked.values()) == ["exact", "first", "first"]
     assert story(store, "http://a/1")["story_id"] == story(store, "http://b/1")["story_id"]
     assert link_stories(store) == {}
+
+
+def test_a_version_of_a_text_that_left_the_window_is_compared_without_reading_it(store, tmp_path,
+                                                                                monkeypatch):
+    """The "version" rule compares a new version with the text it replaced: when that one
+    has just left the window, its signature comes from memory (the index retired it), and
+    the similarity is the one computed from its text."""
+    from veille.monitor import stories
+
+    def run(s: Store, forget: bool) -> dict:
+        c1 = crawl(s, "abamako", [item("http://a/1", text("Accord", BODY), "abamako")])
+        link_stories(s, c1)
+        if forget:
+            reset_cache()  # another process: nothing in memory
+        c2 = crawl(s, "abamako", [item("http://a/1", text("Accord", BODY[:1] + OTHER), "abamako")])
+        link_stories(s, c2, window_days=-1)  # the first text has left the window
+        return story(s, "http://a/1")
+
+    computed = []
+    real = stories._signatures_of
+    monkeypatch.setattr(stories, "_signatures_of",
+                        lambda texts: computed.append(len(texts)) or real(texts))
+    kept = run(store, forget=False)
+    assert computed == []
+    other = Store(tmp_path / "other.db")
+    try:
+        read_again = run(other, forget=True)
+    finally:
+        other.close()
+    assert computed  # without memory, the old text was read and hashed
+    assert kept["how"] == read_again["how"] == "version"
+    assert kept["similarity"] is not None and kept["similarity"] == read_again["similarity"]

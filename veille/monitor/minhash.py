@@ -20,7 +20,8 @@ Decisions (issue 14: linking a text cost ~1 ms, most of ingest):
 - **Vectorized over a batch**: the folded bodies of a batch are concatenated into one byte
   array; word boundaries, word hashes (a polynomial hash from prefix sums, exact modulo
   2^64), shingle hashes and the per-bin minima (``np.minimum.at``) are numpy operations
-  over the whole batch. No Python loop runs per word or per shingle.
+  over the whole batch. No Python loop runs per word or per shingle. The byte-level
+  arrays (8 bytes a byte of text) are the cost: the prefix sums are made in place.
 - **16 bits per position** (b-bit MinHash: the low bits of each minimum): two different minima collide with probability
   2^-16, a bias far below the estimator's own variance (1/128); a signature is 256 bytes
   instead of 512. Signatures of the previous scheme (512 bytes) are recognised by their
@@ -124,7 +125,10 @@ def signatures(bodies: list[str]) -> tuple[list[np.ndarray | None], list[int]]:
         return sigs, words
     pw, ipw = _pow_tables(len(data) + 1)
     with np.errstate(over="ignore"):
-        prefix = np.concatenate(([_U64(0)], np.cumsum(data.astype(_U64) * pw[: len(data)], dtype=_U64)))
+        prefix = np.empty(len(data) + 1, dtype=_U64)  # in place: these arrays are 8x the text
+        prefix[0] = 0
+        np.multiply(data, pw[: len(data)], out=prefix[1:], dtype=_U64)
+        np.cumsum(prefix[1:], out=prefix[1:])
         wh = _mix((prefix[w_end] - prefix[w_start]) * ipw[w_start] ^ (w_end - w_start).astype(_U64))
         m = len(wh) - SHINGLE + 1
         acc = np.zeros(m, dtype=_U64)
