@@ -1,19 +1,31 @@
 """What the archive of fetched pages costs (issue 15): bytes per version, crawl rate on vs off.
 
-    .venv/bin/python bench/archive_cost.py [--articles 1000] [--page-kb 75] [--runs 2]
+    .venv/bin/python bench/archive_cost.py [--articles 1000] [--page-kb 75] [--runs 3]
+        [--case both|abamako|generic] [--generic-articles 200] [--root CHECKOUT]
 
-1. Generates an aBamako replica of ``--articles`` pages of ~``--page-kb`` KB
-   (``replica.generate_site``) in a temporary folder and serves it on 127.0.0.1.
-2. Runs the real ``scrapy crawl abamako -a ids=FIRST-LAST`` into a fresh store with
-   ``VEILLE_ARCHIVE=on`` and ``off``, alternating the order, ``--runs`` times each (no
-   throttling, 32 concurrent requests).
-3. Reads Scrapy's stats from the log: pages/s = ``response_received_count /
-   elapsed_time_seconds``; the crawl process's CPU per page (``RUSAGE_CHILDREN``: steadier
-   than the rate on a shared machine); and for the archive: its bytes on disk (``archive/``), per
-   version, against the bytes of HTML served and of the text stored.
+Two cases, each crawled once untimed (a warm-up), then with ``VEILLE_ARCHIVE=on`` and ``off``, alternating the order,
+``--runs`` times each (no throttling, 32 concurrent requests), into a fresh store:
 
-Prints a table and writes ``bench/out/archive_cost.json``. Target (the issue): the crawl
-rate with the archive within 10 % of the rate without it.
+- ``abamako``: an aBamako replica of ``--articles`` pages of ~``--page-kb`` KB
+  (``replica.generate_site``), the real ``scrapy crawl abamako -a ids=FIRST-LAST``: the
+  coded parser, cheap, so the archive's share of the work is at its largest;
+- ``generic``: the Studio Tamani replica (``replica.sites.generate``, WordPress, at most
+  200 articles), ``scrapy crawl news -a source=studiotamani`` with a configuration that
+  adds its sitemap (the built-in source has no selectors: every page goes through the
+  generic extractor).
+
+Reads Scrapy's stats from the log: pages/s = ``response_received_count /
+elapsed_time_seconds``; the crawl process's CPU per page (``RUSAGE_CHILDREN``: steadier
+than the rate on a shared machine); and for the archive: its bytes on disk (``archive/``),
+per version, against the bytes of HTML served and of the text stored.
+
+``--root`` runs the crawls with another checkout's code (``git worktree`` or ``git
+archive`` of another commit), so that a change is measured against its base by this very
+bench: the crawl runs with that folder as its working directory, whose packages come first
+on ``sys.path``.
+
+Prints a table per case and writes ``bench/out/archive_cost.json``. Target (the issue):
+the crawl rate with the archive within 10 % of the rate without it.
 """
 
 from __future__ import annotations
@@ -36,19 +48,29 @@ sys.path.insert(0, str(ROOT))
 
 from replica.server import serve  # noqa: E402
 from replica.site import generate_site  # noqa: E402
+from replica.sites import generate  # noqa: E402
 
 SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS": "32",
             "CONCURRENT_REQUESTS_PER_DOMAIN": "32", "ROBOTSTXT_OBEY": "False", "LOG_LEVEL": "INFO"}
 FIRST = 270000
+GENERIC_SOURCE = "studiotamani"  # a built-in source without selectors: the generic extractor
+GENERIC_CONFIG = f"""[[sources]]
+name = "{GENERIC_SOURCE}"
+spider = "news"
+every = "1h"
+base_url = "https://www.studiotamani.org"
+site = "studiotamani.org"
+sitemaps = ["/sitemap_index.xml"]
+article_pattern = '^/\\d+-[^/]+/?$'
+"""  # the built-in entry (scrapers/sources.toml) and its sitemap: every article, not the feed's 10
 
 
-def crawl(base_url: str, ids: str, db: Path, archive: str) -> dict:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "abamako", "-a", f"base_url={base_url}",
-           "-a", f"ids={ids}"]
+def crawl(code: Path, spider_args: list[str], db: Path, archive: str) -> dict:
+    cmd = [sys.executable, "-m", "scrapy", "crawl", *spider_args]
     for k, v in {**SETTINGS, "VEILLE_ARCHIVE": archive}.items():
         cmd += ["-s", f"{k}={v}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "VEILLE_DB": str(db)},
+    proc = subprocess.run(cmd, cwd=code, env={**os.environ, "VEILLE_DB": str(db)},
                           capture_output=True, text=True, timeout=3600)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -70,53 +92,87 @@ def measure(db: Path) -> dict:
             "archive_bytes": sum(f.stat().st_size for f in files)}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--articles", type=int, default=1000)
-    ap.add_argument("--page-kb", type=float, default=75)
-    ap.add_argument("--runs", type=int, default=2)
-    args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="archive-bench-") as tmp:
-        tmp = Path(tmp)
+def prepare(case: str, tmp: Path, args) -> tuple[Path, list[str], list[Path]]:
+    """The replica's folder, the spider's arguments (but ``base_url``), its article pages."""
+    if case == "abamako":
         man = generate_site(tmp / "site", n_articles=args.articles, first_id=FIRST, page_kb=args.page_kb,
                             variants=False)
-        html_bytes = sum(p.stat().st_size for p in (tmp / "site").rglob("*.htm*") if "/h/" in str(p))
-        ids = f"{FIRST}-{FIRST + args.articles - 1}"
+        pages = [p for p in (tmp / "site").rglob("*.htm*") if "/h/" in str(p)]
+        return Path(man.out_dir), ["abamako", "-a", f"ids={FIRST}-{FIRST + args.articles - 1}"], pages
+    man = generate(GENERIC_SOURCE, tmp / "site", n=args.generic_articles)
+    cfg = tmp / "veille.toml"
+    cfg.write_text(GENERIC_CONFIG, encoding="utf-8")
+    out = Path(man.out_dir)
+    pages = [out / a["path"].strip("/") / "index.html" for a in man.articles]
+    return out, ["news", "-a", f"source={GENERIC_SOURCE}", "-a", f"config={cfg}"], pages
+
+
+def run_case(case: str, args, code: Path) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"archive-bench-{case}-") as tmp:
+        tmp = Path(tmp)
+        site, spider_args, pages = prepare(case, tmp, args)
+        html_bytes = sum(p.stat().st_size for p in pages)
         rates: dict[str, list[float]] = {"on": [], "off": []}
         cpu: dict[str, list[float]] = {"on": [], "off": []}
         sizes = {}
-        with serve(man.out_dir) as srv:
+        with serve(site) as srv:
+            # untimed: compiles the checkout's .pyc files and warms the disk cache
+            crawl(code, [*spider_args, "-a", f"base_url={srv.base_url}"], tmp / "warm.db", "on")
             for run in range(args.runs):
                 for mode in (("on", "off") if run % 2 == 0 else ("off", "on")):
                     db = tmp / f"{mode}-{run}" / "veille.db"
                     db.parent.mkdir()
-                    stats = crawl(srv.base_url, ids, db, mode)
-                    rate = stats["response_received_count"] / stats["elapsed_time_seconds"]
+                    stats = crawl(code, [*spider_args, "-a", f"base_url={srv.base_url}"], db, mode)
+                    n = stats["response_received_count"]
+                    rate = n / stats["elapsed_time_seconds"]
                     rates[mode].append(rate)
-                    cpu[mode].append(1000 * stats["cpu_s"] / stats["response_received_count"])
+                    cpu[mode].append(1000 * stats["cpu_s"] / n)
                     sizes[mode] = measure(db)
-                    print(f"run {run} archive {mode:3}: {rate:7.1f} pages/s "
-                          f"({stats['response_received_count']} responses, {stats['elapsed_time_seconds']:.1f} s,"
-                          f" {cpu[mode][-1]:.2f} ms CPU per page)",
-                          flush=True)
+                    print(f"{case} run {run} archive {mode:3}: {rate:7.1f} pages/s "
+                          f"({n} responses, {stats['elapsed_time_seconds']:.1f} s,"
+                          f" {cpu[mode][-1]:.2f} ms CPU per page)", flush=True)
     on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
     s = sizes["on"]
-    per_version = s["archive_bytes"] / max(1, s["archived"])
-    out = {"articles": args.articles, "page_kb": args.page_kb, "runs": args.runs,
-           "pages_per_s": {"on": rates["on"], "off": rates["off"]},
-           "median_on": on, "median_off": off, "ratio": on / off,
-           "cpu_ms_per_page": cpu,
-           "archive_bytes": s["archive_bytes"], "archived_versions": s["archived"],
-           "archive_bytes_per_version": per_version, "html_bytes": html_bytes,
-           "text_bytes": s["text_bytes"]}
-    print(f"\ncrawl rate, median of {args.runs}: archive on {on:.1f} pages/s, off {off:.1f} pages/s"
-          f" -> {100 * (on / off - 1):+.1f} %  (target: within -10 %)")
-    con, coff = statistics.median(cpu["on"]), statistics.median(cpu["off"])
-    print(f"CPU of the crawl process per page, median: on {con:.2f} ms, off {coff:.2f} ms"
+    ratios = [a / b for a, b in zip(rates["on"], rates["off"])]
+    return {"case": case, "pages": len(pages), "pages_per_s": rates, "median_on": on, "median_off": off,
+            "ratio": on / off, "run_ratios": ratios, "cpu_ms_per_page": cpu,
+            "archive_bytes": s["archive_bytes"], "archived_versions": s["archived"],
+            "archive_bytes_per_version": s["archive_bytes"] / max(1, s["archived"]),
+            "html_bytes_per_page": html_bytes / max(1, len(pages)),
+            "text_bytes_per_version": s["text_bytes"] / max(1, s["versions"])}
+
+
+def report(r: dict, runs: int) -> None:
+    on, off = r["median_on"], r["median_off"]
+    lo, hi = min(r["run_ratios"]), max(r["run_ratios"])
+    print(f"\n[{r['case']}] crawl rate, median of {runs}: archive on {on:.1f} pages/s, off {off:.1f} pages/s"
+          f" -> {100 * (on / off - 1):+.1f} %  (each run on/off: {100 * (lo - 1):+.1f} % .. {100 * (hi - 1):+.1f} %;"
+          f" target: within -10 %)")
+    con, coff = (statistics.median(r["cpu_ms_per_page"][m]) for m in ("on", "off"))
+    print(f"[{r['case']}] CPU of the crawl process per page, median: on {con:.2f} ms, off {coff:.2f} ms"
           f" -> {100 * (con / coff - 1):+.1f} %")
-    print(f"archive: {s['archive_bytes'] / 1e6:.2f} MB for {s['archived']} versions ="
-          f" {per_version / 1024:.1f} KB per version (HTML served {html_bytes / max(1, s['archived']) / 1024:.1f} KB"
-          f" per page, text stored {s['text_bytes'] / max(1, s['versions']) / 1024:.1f} KB per version)")
+    print(f"[{r['case']}] archive: {r['archive_bytes'] / 1e6:.2f} MB for {r['archived_versions']} versions ="
+          f" {r['archive_bytes_per_version'] / 1024:.1f} KB per version (HTML served"
+          f" {r['html_bytes_per_page'] / 1024:.1f} KB per page, text stored"
+          f" {r['text_bytes_per_version'] / 1024:.1f} KB per version)", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--articles", type=int, default=1000, help="aBamako pages")
+    ap.add_argument("--page-kb", type=float, default=75)
+    ap.add_argument("--generic-articles", type=int, default=200, help="Studio Tamani pages (at most 200)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--case", choices=("both", "abamako", "generic"), default="both")
+    ap.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code crawls (default: this one)")
+    args = ap.parse_args()
+    cases = ("abamako", "generic") if args.case == "both" else (args.case,)
+    results = []
+    for case in cases:
+        results.append(run_case(case, args, args.root.resolve()))
+        report(results[-1], args.runs)
+    out = {"root": str(args.root.resolve()), "runs": args.runs, "articles": args.articles,
+           "page_kb": args.page_kb, "cases": results}
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     (ROOT / "bench" / "out" / "archive_cost.json").write_text(json.dumps(out, indent=2))
     return 0
