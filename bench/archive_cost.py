@@ -15,7 +15,9 @@ Two cases, each crawled once untimed (a warm-up), then with ``VEILLE_ARCHIVE=on`
   generic extractor).
 
 Reads Scrapy's stats from the log: pages/s = ``response_received_count /
-elapsed_time_seconds``; the crawl process's CPU per page (``RUSAGE_CHILDREN``: steadier
+elapsed_time_seconds``, and the ratio on/off of each pair of runs made one after the other
+(the machine's load changes between pairs more than within one: the median of those ratios
+is the figure, not the ratio of medians); the crawl process's CPU per page (``RUSAGE_CHILDREN``: steadier
 than the rate on a shared machine); and for the archive: its bytes on disk (``archive/``),
 per version, against the bytes of HTML served and of the text stored.
 
@@ -135,7 +137,7 @@ def run_case(case: str, args, code: Path) -> dict:
     s = sizes["on"]
     ratios = [a / b for a, b in zip(rates["on"], rates["off"])]
     return {"case": case, "pages": len(pages), "pages_per_s": rates, "median_on": on, "median_off": off,
-            "ratio": on / off, "run_ratios": ratios, "cpu_ms_per_page": cpu,
+            "ratio": statistics.median(ratios), "run_ratios": ratios, "cpu_ms_per_page": cpu,
             "archive_bytes": s["archive_bytes"], "archived_versions": s["archived"],
             "archive_bytes_per_version": s["archive_bytes"] / max(1, s["archived"]),
             "html_bytes_per_page": html_bytes / max(1, len(pages)),
@@ -144,10 +146,11 @@ def run_case(case: str, args, code: Path) -> dict:
 
 def report(r: dict, runs: int) -> None:
     on, off = r["median_on"], r["median_off"]
-    lo, hi = min(r["run_ratios"]), max(r["run_ratios"])
-    print(f"\n[{r['case']}] crawl rate, median of {runs}: archive on {on:.1f} pages/s, off {off:.1f} pages/s"
-          f" -> {100 * (on / off - 1):+.1f} %  (each run on/off: {100 * (lo - 1):+.1f} % .. {100 * (hi - 1):+.1f} %;"
-          f" target: within -10 %)")
+    ratios = r["run_ratios"]
+    mid = statistics.median(ratios)
+    print(f"\n[{r['case']}] crawl rate on/off, median of {runs} paired runs: {100 * (mid - 1):+.1f} %"
+          f" (min {100 * (min(ratios) - 1):+.1f} %, max {100 * (max(ratios) - 1):+.1f} %; target: within -10 %);"
+          f" median rates: on {on:.1f} pages/s, off {off:.1f} pages/s")
     con, coff = (statistics.median(r["cpu_ms_per_page"][m]) for m in ("on", "off"))
     print(f"[{r['case']}] CPU of the crawl process per page, median: on {con:.2f} ms, off {coff:.2f} ms"
           f" -> {100 * (con / coff - 1):+.1f} %")
