@@ -1,7 +1,7 @@
 """What the archive of fetched pages costs (issue 15): bytes per version, crawl rate on vs off.
 
     .venv/bin/python bench/archive_cost.py [--articles 1000] [--page-kb 75] [--runs 3]
-        [--case both|abamako|generic] [--generic-articles 200] [--root CHECKOUT]
+        [--case both|abamako|generic] [--generic-articles 200] [--root CHECKOUT] [--base CHECKOUT]
 
 Two cases, each crawled once untimed (a warm-up), then with ``VEILLE_ARCHIVE=on`` and ``off``, alternating the order,
 ``--runs`` times each (no throttling, 32 concurrent requests), into a fresh store:
@@ -22,9 +22,10 @@ than the rate on a shared machine); and for the archive: its bytes on disk (``ar
 per version, against the bytes of HTML served and of the text stored.
 
 ``--root`` runs the crawls with another checkout's code (``git worktree`` or ``git
-archive`` of another commit), so that a change is measured against its base by this very
-bench: the crawl runs with that folder as its working directory, whose packages come first
-on ``sys.path``.
+archive`` of another commit): the crawl runs with that folder as its working directory,
+whose packages come first on ``sys.path``. ``--base CHECKOUT`` crawls with that code too,
+in the same runs, interleaved (this on, this off, base on, base off, then the reverse):
+a change and its base measured under the same load.
 
 Prints a table per case and writes ``bench/out/archive_cost.json``. Target (the issue):
 the crawl rate with the archive within 10 % of the rate without it.
@@ -109,52 +110,61 @@ def prepare(case: str, tmp: Path, args) -> tuple[Path, list[str], list[Path]]:
     return out, ["news", "-a", f"source={GENERIC_SOURCE}", "-a", f"config={cfg}"], pages
 
 
-def run_case(case: str, args, code: Path) -> dict:
+def run_case(case: str, args, codes: dict[str, Path]) -> dict[str, dict]:
+    """Crawls of ``case`` by each checkout of ``codes`` (label -> folder), archive on and off,
+    interleaved: each run goes through every (checkout, on/off), in turn reversed."""
+    order = [(label, mode) for label in codes for mode in ("on", "off")]
     with tempfile.TemporaryDirectory(prefix=f"archive-bench-{case}-") as tmp:
         tmp = Path(tmp)
         site, spider_args, pages = prepare(case, tmp, args)
         html_bytes = sum(p.stat().st_size for p in pages)
-        rates: dict[str, list[float]] = {"on": [], "off": []}
-        cpu: dict[str, list[float]] = {"on": [], "off": []}
+        rates = {k: [] for k in order}
+        cpu = {k: [] for k in order}
         sizes = {}
         with serve(site) as srv:
-            # untimed: compiles the checkout's .pyc files and warms the disk cache
-            crawl(code, [*spider_args, "-a", f"base_url={srv.base_url}"], tmp / "warm.db", "on")
+            spider_args = [*spider_args, "-a", f"base_url={srv.base_url}"]
+            for label, code in codes.items():  # untimed: compiles .pyc files, warms the disk cache
+                crawl(code, spider_args, tmp / f"warm-{label}.db", "on")
             for run in range(args.runs):
-                for mode in (("on", "off") if run % 2 == 0 else ("off", "on")):
-                    db = tmp / f"{mode}-{run}" / "veille.db"
+                for label, mode in (order if run % 2 == 0 else order[::-1]):
+                    db = tmp / f"{label}-{mode}-{run}" / "veille.db"
                     db.parent.mkdir()
-                    stats = crawl(code, [*spider_args, "-a", f"base_url={srv.base_url}"], db, mode)
+                    stats = crawl(codes[label], spider_args, db, mode)
                     n = stats["response_received_count"]
                     rate = n / stats["elapsed_time_seconds"]
-                    rates[mode].append(rate)
-                    cpu[mode].append(1000 * stats["cpu_s"] / n)
-                    sizes[mode] = measure(db)
-                    print(f"{case} run {run} archive {mode:3}: {rate:7.1f} pages/s "
+                    rates[label, mode].append(rate)
+                    cpu[label, mode].append(1000 * stats["cpu_s"] / n)
+                    sizes[label, mode] = measure(db)
+                    print(f"{case} run {run} {label} archive {mode:3}: {rate:7.1f} pages/s "
                           f"({n} responses, {stats['elapsed_time_seconds']:.1f} s,"
-                          f" {cpu[mode][-1]:.2f} ms CPU per page)", flush=True)
-    on, off = statistics.median(rates["on"]), statistics.median(rates["off"])
-    s = sizes["on"]
-    ratios = [a / b for a, b in zip(rates["on"], rates["off"])]
-    return {"case": case, "pages": len(pages), "pages_per_s": rates, "median_on": on, "median_off": off,
-            "ratio": statistics.median(ratios), "run_ratios": ratios, "cpu_ms_per_page": cpu,
+                          f" {cpu[label, mode][-1]:.2f} ms CPU per page)", flush=True)
+    out = {}
+    for label in codes:
+        s = sizes[label, "on"]
+        on, off = rates[label, "on"], rates[label, "off"]
+        out[label] = {
+            "case": case, "code": str(codes[label]), "pages": len(pages),
+            "pages_per_s": {"on": on, "off": off}, "median_on": statistics.median(on),
+            "median_off": statistics.median(off), "run_ratios": [a / b for a, b in zip(on, off)],
+            "cpu_ms_per_page": {"on": cpu[label, "on"], "off": cpu[label, "off"]},
             "archive_bytes": s["archive_bytes"], "archived_versions": s["archived"],
             "archive_bytes_per_version": s["archive_bytes"] / max(1, s["archived"]),
             "html_bytes_per_page": html_bytes / max(1, len(pages)),
             "text_bytes_per_version": s["text_bytes"] / max(1, s["versions"])}
+        out[label]["ratio"] = statistics.median(out[label]["run_ratios"])
+    return out
 
 
-def report(r: dict, runs: int) -> None:
-    on, off = r["median_on"], r["median_off"]
+def report(r: dict, label: str, runs: int) -> None:
+    tag = f"{r['case']}, {label}"
     ratios = r["run_ratios"]
-    mid = statistics.median(ratios)
-    print(f"\n[{r['case']}] crawl rate on/off, median of {runs} paired runs: {100 * (mid - 1):+.1f} %"
+    print(f"\n[{tag}] crawl rate on/off, median of {runs} paired runs: {100 * (r['ratio'] - 1):+.1f} %"
           f" (min {100 * (min(ratios) - 1):+.1f} %, max {100 * (max(ratios) - 1):+.1f} %; target: within -10 %);"
-          f" median rates: on {on:.1f} pages/s, off {off:.1f} pages/s")
+          f" median rates: on {r['median_on']:.1f} pages/s, off {r['median_off']:.1f} pages/s")
     con, coff = (statistics.median(r["cpu_ms_per_page"][m]) for m in ("on", "off"))
-    print(f"[{r['case']}] CPU of the crawl process per page, median: on {con:.2f} ms, off {coff:.2f} ms"
+    print(f"[{tag}] CPU of the crawl process per page, median: on {con:.2f} ms, off {coff:.2f} ms"
           f" -> {100 * (con / coff - 1):+.1f} %")
-    print(f"[{r['case']}] archive: {r['archive_bytes'] / 1e6:.2f} MB for {r['archived_versions']} versions ="
+    print(f"[{tag}] archive: {r['archive_bytes'] / 1e6:.2f} MB for {r['archived_versions']} versions ="
           f" {r['archive_bytes_per_version'] / 1024:.1f} KB per version (HTML served"
           f" {r['html_bytes_per_page'] / 1024:.1f} KB per page, text stored"
           f" {r['text_bytes_per_version'] / 1024:.1f} KB per version)", flush=True)
@@ -168,14 +178,18 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--case", choices=("both", "abamako", "generic"), default="both")
     ap.add_argument("--root", type=Path, default=ROOT, help="the checkout whose code crawls (default: this one)")
+    ap.add_argument("--base", type=Path, help="another checkout (the change's base) crawled in the same runs")
     args = ap.parse_args()
+    codes = {"this": args.root.resolve()}
+    if args.base:
+        codes["base"] = args.base.resolve()
     cases = ("abamako", "generic") if args.case == "both" else (args.case,)
-    results = []
+    results = {}
     for case in cases:
-        results.append(run_case(case, args, args.root.resolve()))
-        report(results[-1], args.runs)
-    out = {"root": str(args.root.resolve()), "runs": args.runs, "articles": args.articles,
-           "page_kb": args.page_kb, "cases": results}
+        results[case] = run_case(case, args, codes)
+        for label, r in results[case].items():
+            report(r, label, args.runs)
+    out = {"runs": args.runs, "articles": args.articles, "page_kb": args.page_kb, "cases": results}
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     (ROOT / "bench" / "out" / "archive_cost.json").write_text(json.dumps(out, indent=2))
     return 0
