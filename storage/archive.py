@@ -7,8 +7,9 @@
     page = read_page(store_dir, *where)               # the response as it was served
 
 Files: ``archive/<source>/<YYYY-MM-DD>.warc.gz`` under the store's folder, one per source
-and (UTC) day of the fetch, in the field's standard format (WARC 1.1 written by warcio,
-one gzip member per record, so that pywb, replayweb.page and ``warcio index`` read them).
+and (UTC) day of the fetch, in the field's standard format (WARC 1.1, one gzip member
+per record, so that pywb, replayweb.page and ``warcio index`` read them; warcio reads them
+back here).
 Each fetch is a ``request`` record then its ``response`` record (``WARC-Concurrent-To``
 links them); a file starts with a ``warcinfo`` record. :meth:`Archive.append` returns
 ``(file, offset)``: the file relative to the store's folder, and the offset of the
@@ -28,12 +29,25 @@ Decisions:
   next appender (under the lock) finds where the last complete member ends and truncates
   the file there before writing. It scans only what others appended since its own last
   write (the whole file the first time it opens it): one decompression, no parse.
-- Records are gzipped here at level 3 (:data:`GZIP_LEVEL`), not by warcio (level 9, three
-  times slower for 13 % fewer bytes): the crawl rate is what the archive must not cost.
-- The records of a page are built (digests, gzip: :func:`build_records`) before the file
-  is locked; the ``warcinfo`` record is added when the file is new. Building them in a
-  thread as items arrive was tried and measured worse on 2 busy cores (+25 % CPU against
-  +14 %: the GIL, a lookup per item): the work stays in the batch.
+- **The records are written here, not by warcio's writer** (:func:`build_records`): the
+  WARC header fields warcio wrote (``WARC-Type``, ``-Record-ID``, ``-Date``,
+  ``-Target-URI``, ``-Concurrent-To``, ``-Payload-Digest`` and ``-Block-Digest`` in sha1
+  base32, ``Content-Type: application/http; msgtype=...``, ``Content-Length``), the same
+  bytes but the record ids (tests/unit/test_archive.py checks them against warcio's writer
+  and parser, digests recomputed, and runs ``warcio check`` and ``warcio index``). The body
+  goes to sha1 and to the compressor as it is, never copied; warcio's writer copied it
+  through ``BytesIO`` streams several times. HTTP headers are written in the bytes they came
+  as (latin-1, as Scrapy gives them; UTF-8 only for a text latin-1 cannot hold), a CR or LF
+  inside a value becoming a space.
+- **Records are gzipped with ISA-L** (``isal``, level 2: :data:`GZIP_LEVEL`), zlib's format
+  at five times its speed: 0.18 ms and 16.9 KB for a 78 KB page, where zlib took 0.8 ms at
+  level 3 for 16.8 KB (and warcio's level 9, 2.1 ms). Without the ``isal`` wheel, zlib at
+  level 3. Any gzip reader reads either. These two cut the archive's CPU per page from
+  ~1.6 ms to ~0.5 ms (bench/archive_cost.py; figures in the commit that made them).
+- The records of a page are built (digests, gzip) before the file is locked; the
+  ``warcinfo`` record is added when the file is new. Building them in a thread as items
+  arrive was tried and measured worse on 2 busy cores (+25 % CPU against +14 %: the GIL, a
+  lookup per item): the work stays in the batch.
 - :meth:`Archive.sync` fsyncs the files written since the last sync; the pipeline calls it
   before the transaction whose versions point at the records, so a version never points
   at bytes a power cut took away.
@@ -191,12 +205,18 @@ _EMPTY_DIGEST = _digest()  # a request's payload: none
 def _http_head(start_line: str, headers) -> bytes:
     """An HTTP message's start line and headers, the blank line included, in the bytes they
     came as (Scrapy's, decoded as latin-1); UTF-8 for a text latin-1 cannot hold."""
-    text = "".join([start_line.translate(_NO_CRLF), "\r\n",
-                    *(f"{k}: {v}".translate(_NO_CRLF) + "\r\n" for k, v in headers), "\r\n"])
+    text = _lines([start_line, *(f"{k}: {v}" for k, v in headers)]) + "\r\n"
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:
         return text.encode("utf-8")
+
+
+def _lines(lines: list[str]) -> str:
+    """``lines``, each ended by CRLF; a CR or LF inside one (a header value) becomes a space."""
+    if "\r" in (whole := "".join(lines)) or "\n" in whole:
+        lines = [line.translate(_NO_CRLF) for line in lines]
+    return "\r\n".join(lines) + "\r\n"
 
 
 def _member(fields: list[tuple[str, str]], *block: bytes) -> bytes:
@@ -204,9 +224,9 @@ def _member(fields: list[tuple[str, str]], *block: bytes) -> bytes:
     as one gzip member at :data:`GZIP_LEVEL`; the block's parts are fed to zlib as they
     are, never joined."""
     length = sum(map(len, block))
-    head = "".join(f"{k}: {v}".translate(_NO_CRLF) + "\r\n" for k, v in fields)
+    head = _lines(["WARC/1.1", *(f"{k}: {v}" for k, v in fields), f"Content-Length: {length}"])
     c = _compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-    out = [c.compress(f"WARC/1.1\r\n{head}Content-Length: {length}\r\n\r\n".encode("utf-8"))]
+    out = [c.compress(f"{head}\r\n".encode("utf-8"))]
     out += [c.compress(part) for part in block]
     out += [c.compress(_END), c.flush()]
     return b"".join(out)
