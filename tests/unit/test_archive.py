@@ -305,3 +305,16 @@ def test_files_pass_warcio_check_and_index_at_the_offsets_returned(tmp_path):
     rows = [json.loads(line) for line in index.stdout.splitlines()]
     assert [r["warc-type"] for r in rows] == ["warcinfo", "request", "response", "request", "response"]
     assert [int(r["offset"]) for r in rows if r["warc-type"] == "response"] == [w[1] for w in where]
+
+
+def test_without_isal_zlib_writes_the_same_records(tmp_path, monkeypatch):
+    import storage.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "_compressobj", zlib.compressobj)
+    monkeypatch.setattr(archive_module, "GZIP_LEVEL", 3)
+    data, at = build_records(FETCHES[0])
+    assert len(_members(data)) == 2
+    a = Archive(tmp_path)
+    where = a.append("s", FETCHES[0])
+    a.close()
+    assert read_page(tmp_path, *where).body == FETCHES[0].body
