@@ -3,18 +3,29 @@ scrapers.reextract.before_save), without a crawl."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import io
+import json
 import multiprocessing
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from scrapers.parsers.base import ParsedArticle
 from scrapers.parsers.version import extractor_of, parsers_version, version_of
 from scrapers.reextract import before_save
 from storage import Store
 from storage import flags as flag_rows
-from storage.archive import Archive, ArchivePolicy, Page, complete_end, read_page
+from storage.archive import Archive, ArchivePolicy, Page, build_records, complete_end, read_page
 from storage.extractions import Change, record
 from veille.core.errors import ArchiveError
 from veille.core.textformat import TextParts, content_hash, write
@@ -179,3 +190,131 @@ def test_a_text_changed_by_the_extractor_alone_is_unchanged_and_an_edit_is_one_u
     store.conn.execute("INSERT INTO contents_fts (contents_fts) VALUES ('integrity-check')")
     store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     store.close()
+
+
+# -- the records as written, against warcio's parser and writer ---------------------------
+def _members(data: bytes) -> list[bytes]:
+    """The gzip members of ``data``, each decompressed (one a record)."""
+    out = []
+    while data:
+        d = zlib.decompressobj(31)
+        out.append(d.decompress(data) + d.flush())
+        assert d.eof
+        data = d.unused_data
+    return out
+
+
+def _warcio_records(p: Page) -> bytes:
+    """The records warcio's own writer makes of a fetch (what veille wrote before it wrote
+    them itself): the oracle."""
+    writer = WARCWriter(io.BytesIO(), gzip=False, warc_version="WARC/1.1")
+    headers = [(k, v) for k, v in p.headers if k.lower() not in ("content-encoding", "transfer-encoding",
+                                                                "content-length")]
+    headers.append(("Content-Length", str(len(p.body))))
+    reason = {200: "OK", 404: "Not Found"}.get(p.status, "Unknown")
+    resp = writer.create_warc_record(
+        p.url, "response", payload=io.BytesIO(p.body), length=len(p.body),
+        http_headers=StatusAndHeaders(f"{p.status} {reason}", headers, protocol="HTTP/1.1"),
+        warc_headers_dict={"WARC-Date": p.fetched_at})
+    parts = urlsplit(p.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = [] if any(k.lower() == "host" for k, _ in p.request_headers) else [("Host", parts.netloc)]
+    req = writer.create_warc_record(
+        p.url, "request", payload=io.BytesIO(b""), length=0,
+        http_headers=StatusAndHeaders(f"GET {target} HTTP/1.1", [*host, *p.request_headers],
+                                      protocol="HTTP/1.1", is_http_request=True),
+        warc_headers_dict={"WARC-Date": p.fetched_at,
+                           "WARC-Concurrent-To": resp.rec_headers.get_header("WARC-Record-ID")})
+    out = io.BytesIO()
+    writer.out = out
+    writer.write_record(req)
+    writer.write_record(resp)
+    return out.getvalue()
+
+
+def _b32sha1(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+FETCHES = [
+    Page("http://x.org/h/1.html", 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
+                                        ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Content-Length", "12")],
+         "<p>café</p>\n".encode() * 3000, [("User-Agent", "veille"), ("Accept", "*/*")],
+         "2026-12-03T10:00:00.123456Z"),
+    Page("http://x.org/search?q=a&b=2", 404, [("Content-Type", "text/html")], b"", [], "2026-12-03T10:00:01.000000Z"),
+    Page("http://x.org/", 599, [], b"\x00\xff" * 10, [("Host", "x.org")], "2026-12-03T23:59:59.999999Z"),
+]
+
+
+@pytest.mark.parametrize("fetch", FETCHES, ids=["page", "404-query", "odd-status"])
+def test_records_match_warcio_s_writer_field_by_field_and_their_digests_hold(fetch):
+    data, at = build_records(fetch)
+    members = _members(data)  # one gzip member per record
+    assert len(members) == 2 and len(zlib.decompress(data[:at], 31)) == len(members[0])
+    ours = [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read())
+            for r in ArchiveIterator(io.BytesIO(data))]
+    theirs = [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read())
+              for r in ArchiveIterator(io.BytesIO(_warcio_records(fetch)))]
+    assert [o[0] for o in ours] == [t[0] for t in theirs] == ["request", "response"]
+    mine_ids = [h.get_header("WARC-Record-ID") for _, h, _, _ in ours]
+    assert ours[0][1].get_header("WARC-Concurrent-To") == mine_ids[1] and mine_ids[0] != mine_ids[1]
+    for (_, oh, ohttp, obody), (_, th, thttp, tbody) in zip(ours, theirs):
+        assert oh.protocol == th.protocol == "WARC/1.1"
+        skip = {"WARC-Record-ID", "WARC-Concurrent-To"}
+        assert {k: v for k, v in oh.headers if k not in skip} == {k: v for k, v in th.headers if k not in skip}
+        assert len(oh.headers) == len(th.headers)
+        assert (ohttp.protocol, ohttp.statusline, ohttp.headers) == (thttp.protocol, thttp.statusline, thttp.headers)
+        assert obody == tbody
+    assert ours[1][3] == fetch.body
+    # the digests, recomputed from the bytes written
+    for raw, (_, headers, _, body) in zip(members, ours):
+        head, _, rest = raw.partition(b"\r\n\r\n")
+        n = int(headers.get_header("Content-Length"))
+        block, tail = rest[:n], rest[n:]
+        assert tail == b"\r\n\r\n"
+        assert headers.get_header("WARC-Block-Digest") == _b32sha1(block)
+        assert headers.get_header("WARC-Payload-Digest") == _b32sha1(block.partition(b"\r\n\r\n")[2]) == _b32sha1(body)
+    assert zlib.decompress(data[at:], 31) == members[1]
+
+
+def test_headers_keep_their_bytes_and_never_break_a_record():
+    p = Page("http://x.org/1", 200, [("X-Name", "café"), ("X-Evil", "a\r\nWARC-Type: resource"),
+                                     ("X-Wide", "名前")], b"body", [], "2026-12-03T10:00:00Z")
+    got = [(r.rec_type, r.http_headers, r.content_stream().read())
+           for r in ArchiveIterator(io.BytesIO(build_records(p)[0]))]
+    assert [(kind, body) for kind, _, body in got] == [("request", b""), ("response", b"body")]
+    http = got[1][1]
+    assert http.get_header("X-Name") == "café" and http.get_header("X-Wide") == "名前"
+    assert http.get_header("X-Evil") == "a  WARC-Type: resource"  # a value, not a header line
+    p.headers = p.headers[:1]  # latin-1 only: the bytes as served, not UTF-8
+    data, at = build_records(p)
+    assert b"X-Name: caf\xe9\r\n" in zlib.decompress(data[at:], 31)
+
+
+def test_files_pass_warcio_check_and_index_at_the_offsets_returned(tmp_path):
+    a = Archive(tmp_path)
+    where = [a.append("s", f) for f in FETCHES[:2]]
+    a.close()
+    path = tmp_path / where[0][0]
+    bin_dir = Path(sys.executable).parent
+    check = subprocess.run([str(bin_dir / "warcio"), "check", "-v", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "digest pass" in check.stdout, check.stdout + check.stderr
+    index = subprocess.run([str(bin_dir / "warcio"), "index", "-f", "warc-type,offset", str(path)],
+                           capture_output=True, text=True)
+    assert index.returncode == 0, index.stderr
+    rows = [json.loads(line) for line in index.stdout.splitlines()]
+    assert [r["warc-type"] for r in rows] == ["warcinfo", "request", "response", "request", "response"]
+    assert [int(r["offset"]) for r in rows if r["warc-type"] == "response"] == [w[1] for w in where]
+
+
+def test_without_isal_zlib_writes_the_same_records(tmp_path, monkeypatch):
+    import storage.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "_compressobj", zlib.compressobj)
+    monkeypatch.setattr(archive_module, "GZIP_LEVEL", 3)
+    data, at = build_records(FETCHES[0])
+    assert len(_members(data)) == 2
+    a = Archive(tmp_path)
+    where = a.append("s", FETCHES[0])
+    a.close()
+    assert read_page(tmp_path, *where).body == FETCHES[0].body
