@@ -53,7 +53,7 @@ from collections.abc import Iterable, Mapping
 
 from veille.core import clock, textformat
 from veille.core.clock import utcnow
-from veille.core.diff import change as diff_change
+from veille.core.diff import change as diff_change, read_parts
 from veille.core.errors import InvalidInput
 from veille.core.normalize import fold
 
@@ -182,17 +182,10 @@ def _plan(conn: sqlite3.Connection, prepared: list[tuple | None]
     old_texts.update(texts)
     parts = {p[2]: p[7] for p in items}  # read once, by prepare
     for o in wanted:
-        parts[o] = _read(old_texts.get(o) or "")
+        parts[o] = read_parts(old_texts.get(o) or "")
     changes = {(o, n): version_change(old_texts.get(o) or "", texts[n], (parts[o], parts[n]))
                for o, n in set(pairs)}
     return folded, changes
-
-
-def _read(text: str) -> textformat.TextParts | None:
-    try:
-        return textformat.read(text)
-    except ValueError:  # FormatError: the diff splits it on blank lines
-        return None
 
 
 # --------------------------------------------------------------------------- validation

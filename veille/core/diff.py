@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 
 from veille.core import textformat
 
-__all__ = ["TextDiff", "diff_texts", "change", "units", "opcodes", "changes_html", "too_big",
+__all__ = ["TextDiff", "read_parts", "diff_texts", "change", "units", "opcodes", "changes_html", "too_big",
            "MAX_UNITS", "MAX_CHARS"]
 
 PAIR_RATIO = 0.5
@@ -71,7 +71,9 @@ MAX_CHARS = 4_000_000  # characters on a side beyond which the diff is coarse
 FAST = True  # a gap with one run in common is aligned without difflib (:func:`_one_run`)
 
 
-def _parts(text: str) -> textformat.TextParts | None:
+def read_parts(text: str) -> textformat.TextParts | None:
+    """What :func:`veille.core.textformat.read` makes of ``text``, None for a text it
+    refuses (the diff then splits it on blank lines): the ``parts`` a caller passes."""
     try:
         return textformat.read(text)
     except textformat.FormatError:
@@ -94,14 +96,14 @@ def _fallback(text: str) -> list[str]:
 def units(text: str, *, with_date: bool = False) -> list[str]:
     """The units of ``text``: title, headline block, caption, paragraphs (or its blank-line
     separated blocks, white space collapsed, if it is not in the article format)."""
-    p = _parts(text)
+    p = read_parts(text)
     if p is None:
         return _fallback(text)
     return _units_of(p, with_date)
 
 
 def _pair_units(old: str, new: str, parts: tuple | None = None) -> tuple[list[str], list[str]]:
-    p_old, p_new = parts if parts is not None else (_parts(old), _parts(new))
+    p_old, p_new = parts if parts is not None else (read_parts(old), read_parts(new))
     if p_old is not None and p_new is not None:
         dated = p_old.date != p_new.date
         return _units_of(p_old, dated), _units_of(p_new, dated)
